@@ -1,0 +1,134 @@
+"""Assignment ``channels`` — D2L "Multiple Input and Multiple Output Channels" (多输入多输出通道).
+
+Exercises: ``corr2d_multi_in`` (sum over input channels), ``corr2d_multi_in_out`` (one kernel per
+output channel) and ``corr2d_multi_in_out_1x1`` (a 1x1 convolution as one matrix product).
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+
+from .. import oracle, properties as P
+from ..exercise import Assignment, Check, Exercise, Mismatch
+from ..strategies import int_tensor, kernel_and_input
+
+
+@st.composite
+def _in_shapes(draw, max_ci=4, max_k=3, extra=4):
+    c_i = draw(st.integers(1, max_ci))
+    n, k = draw(kernel_and_input(max_k, extra))
+    return (c_i, *n), (c_i, *k), {}
+
+
+@st.composite
+def _in_out_shapes(draw, max_ci=3, max_co=3, max_k=3, extra=4, one_by_one=False):
+    c_i, c_o = draw(st.integers(1, max_ci)), draw(st.integers(1, max_co))
+    if one_by_one:
+        n = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+        k = (1, 1)
+    else:
+        n, k = draw(kernel_and_input(max_k, extra))
+    return (c_i, *n), (c_o, c_i, *k), {}
+
+
+def _flipped(c):
+    return oracle.conv(c["X"], c["K"].flip(-1, -2))
+
+
+_FLIP = ("the kernel is flipped: this is cross-correlation (互相关), not convolution.", _flipped)
+_MEAN = ("your answer is the mean over the input channels; the book sums over them (每个通道的结果相加).",
+         lambda c: oracle.conv(c["X"], c["K"]) / c["X"].shape[0])
+_FIRST = ("only the first input channel seems to be used: sum the cross-correlations of all channels.",
+          lambda c: oracle.conv(c["X"][:1], c["K"][:1]) if c["K"].dim() == 3 else
+          oracle.conv(c["X"][:1], c["K"][:, :1]))
+
+
+def _task(name, shapes, many, hints):
+    return (P.ConvTask(name, f"{name}(X, K)", shapes, hints),
+            P.ConvTask(name, f"{name}(X, K)", many, hints))
+
+
+MULTI_IN, MULTI_IN_MANY = _task("corr2d_multi_in", _in_shapes(), _in_shapes(64, 3, 3),
+                                (_FLIP, _MEAN, _FIRST))
+MULTI_IO, MULTI_IO_MANY = _task("corr2d_multi_in_out", _in_out_shapes(), _in_out_shapes(32, 8, 3, 3),
+                                (_FLIP, _MEAN, _FIRST))
+ONE, ONE_MANY = _task("corr2d_multi_in_out_1x1", _in_out_shapes(one_by_one=True),
+                      _in_out_shapes(64, 8, one_by_one=True), (_MEAN, _FIRST))
+
+_X = torch.stack([torch.arange(9.0, dtype=torch.float64).reshape(3, 3),
+                  torch.arange(1.0, 10.0, dtype=torch.float64).reshape(3, 3)])
+_K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]], dtype=torch.float64)
+_K3 = torch.stack([_K, _K + 1, _K + 2])
+
+
+def _many(task, points):
+    c = P.values_float(task, points)
+    return Check("values (many channels)", points,
+                 "agrees with the float64 oracle within 8*eps*sum|products| for up to 64 channels of "
+                 "random floats", c.verify, c.cases, max_examples=25)
+
+
+corr2d_multi_in = Exercise("corr2d_multi_in", "多输入通道 Multiple input channels", (
+    P.book(MULTI_IN, [({"X": _X, "K": _K}, [[56, 72], [104, 120]])], 1),
+    P.values_int(MULTI_IN, 1.5),
+    _many(MULTI_IN_MANY, 1),
+    P.matches_reference(MULTI_IN, 0.5),
+    P.dtype_device(MULTI_IN, 0.5),
+    P.gradients(MULTI_IN, 1),
+    P.untouched(MULTI_IN, 0.5),
+))
+
+corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple output channels", (
+    P.book(MULTI_IO, [({"X": _X, "K": _K3}, [[[56, 72], [104, 120]], [[76, 100], [148, 172]],
+                                               [[96, 128], [192, 224]]])], 1),
+    P.values_int(MULTI_IO, 1.5),
+    _many(MULTI_IO_MANY, 1),
+    P.matches_reference(MULTI_IO, 0.5),
+    P.dtype_device(MULTI_IO, 0.5),
+    P.gradients(MULTI_IO, 1),
+    P.untouched(MULTI_IO, 0.5),
+))
+
+
+def _op_count(student, case):
+    """The same number of torch operations for a tiny and a large image: no loop over pixels."""
+    c_o, c_i = case["c_o"], case["c_i"]
+    K = case["K"]
+    counts = []
+    for h, w in ((2, 3), (7, 5), (12, 16)):
+        X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
+        c = {"X": X, "K": K}
+        r = ONE.run(student, c)
+        P.check_result(ONE, r, c)
+        counts.append((h, w, r.ops))
+    if len({n for _, _, n in counts}) != 1:
+        seen = ", ".join(f"{n} on a {h}x{w} image" for h, w, n in counts)
+        raise Mismatch(f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o}: the number of "
+                       f"torch operations grows with the image size ({seen}). A 1x1 convolution is "
+                       f"one matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
+                       f"reshape back. No Python loop over pixels.")
+
+
+@st.composite
+def _op_case(draw):
+    c_i, c_o = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return {"c_i": c_i, "c_o": c_o, "K": draw(int_tensor((c_o, c_i, 1, 1)))}
+
+
+_X1 = (torch.arange(27.0, dtype=torch.float64).reshape(3, 3, 3) % 5) - 2
+_K1 = torch.tensor([[1.0, -2.0, 3.0], [0.0, 1.0, -1.0]], dtype=torch.float64).reshape(2, 3, 1, 1)
+
+corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x1 convolutional layer", (
+    P.book(ONE, [({"X": _X1, "K": _K1}, oracle.conv(_X1, _K1).tolist())], 1),
+    P.values_int(ONE, 1.5),
+    _many(ONE_MANY, 1),
+    P.matches_reference(ONE, 0.5),
+    P.dtype_device(ONE, 0.5),
+    P.gradients(ONE, 1),
+    P.untouched(ONE, 0.5),
+    Check("one matrix product", 2, "the number of torch operations does not grow with the image "
+          "size: a 1x1 convolution is one matrix product", _op_count, _op_case(), max_examples=5),
+))
+
+ASSIGNMENT = Assignment("channels", "多输入多输出通道 Multiple Input and Multiple Output Channels",
+                        (corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1))

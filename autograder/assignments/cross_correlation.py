@@ -1,0 +1,302 @@
+"""Assignment ``cross_correlation`` — D2L "Convolutions for Images" (图像卷积).
+
+Exercises: ``corr2d`` (the cross-correlation operation, 互相关运算), ``Conv2D`` (a convolutional
+layer with a learnable kernel and bias) and ``learn_kernel`` (learning the edge-detection kernel
+from data, as the book does at the end of the section).
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+
+from .. import oracle, properties as P, reference, show
+from ..exercise import Assignment, Check, Exercise, Mismatch
+from ..strategies import float_tensor, int_tensor, kernel_and_input
+
+# ---------------------------------------------------------------------------------------------
+# corr2d
+
+
+@st.composite
+def _corr2d_shapes(draw):
+    n, k = draw(kernel_and_input())
+    return n, k, {}
+
+
+CORR2D = P.ConvTask(
+    name="corr2d", call_sig="corr2d(X, K)", shapes=_corr2d_shapes(),
+    hints=(("your answer equals the convolution with the kernel flipped (K[::-1, ::-1]). The "
+            "chapter's corr2d is cross-correlation (互相关): slide K over X without flipping it, "
+            "Y[i, j] = (X[i:i+k_h, j:j+k_w] * K).sum().",
+            lambda c: oracle.conv(c["X"], c["K"].flip(0, 1))),))
+
+_BOOK_X = torch.arange(9.0, dtype=torch.float64).reshape(3, 3)
+_BOOK_K = torch.tensor([[0.0, 1.0], [2.0, 3.0]], dtype=torch.float64)
+_EDGE_X = torch.ones(6, 8, dtype=torch.float64)
+_EDGE_X[:, 2:6] = 0
+_EDGE_K = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
+_EDGE_Y = [[0, 1, 0, 0, 0, -1, 0]] * 6
+
+corr2d = Exercise("corr2d", "图像卷积 Convolutions for Images: the cross-correlation operation", (
+    P.book(CORR2D, [({"X": _BOOK_X, "K": _BOOK_K}, [[19, 25], [37, 43]]),
+                    ({"X": _EDGE_X, "K": _EDGE_K}, _EDGE_Y)], 1),
+    P.output_shape(CORR2D, 1),
+    P.values_int(CORR2D, 2),
+    P.values_float(CORR2D, 1),
+    P.matches_reference(CORR2D, 1),
+    P.dtype_device(CORR2D, 1),
+    P.gradients(CORR2D, 1),
+    P.untouched(CORR2D, 0.5),
+    P.translation_equivariance(CORR2D, 0.5),
+    P.linearity(CORR2D, 0.5),
+    P.locality(CORR2D, 0.5),
+))
+
+# ---------------------------------------------------------------------------------------------
+# Conv2D
+
+
+def _conv2d_ctx(k, X, W=None, b=None) -> str:
+    lines = [f"For layer = Conv2D({k}) with"]
+    if W is not None:
+        lines.append(f"    layer.weight = {show.tensor(W)}")
+        lines.append(f"    layer.bias = {show.tensor(b)}")
+    lines.append(f"    X = {show.tensor(X)}")
+    return "\n".join(lines) + "\nlayer(X):"
+
+
+def _expected_layer(X, W, b):
+    return oracle.conv(X, W) + b.to(torch.float64)
+
+
+@st.composite
+def _layer_case(draw, dtypes=st.just(torch.float64), values="int"):
+    n, k = draw(kernel_and_input())
+    dtype = draw(dtypes)
+    make = int_tensor if values == "int" else float_tensor
+    return {"k": k, "X": draw(make(n, dtype)), "W": draw(make(k, dtype)), "b": draw(make((1,), dtype))}
+
+
+def _forward(student, case, grad=None):
+    step = {"call": [case["X"]]}
+    if grad:
+        step["grad"] = grad
+    m = student.module("Conv2D", [case["k"]], [{"set": {"weight": case["W"], "bias": case["b"]}}, step])
+    return m.results[0]
+
+
+def _check_layer_out(r, case):
+    ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
+    got = P.require_tensor(r, "forward", ctx)
+    P.require_close(got, _expected_layer(case["X"], case["W"], case["b"]),
+                    oracle.conv(case["X"], case["W"], absolute=True) + case["b"].abs().double(),
+                    case["X"].dtype, ctx,
+                    (("the result equals corr2d(X, weight) without the bias: add self.bias.",
+                      lambda c: oracle.conv(c["X"], c["W"])),), case)
+    return got
+
+
+def _registered(student, case):
+    k = case["k"]
+    m = student.module("Conv2D", [k], [])
+    params = {p["name"]: p for p in (m.params or [])}
+    ctx = f"For layer = Conv2D({k}):"
+    for name, shape in (("weight", list(k)), ("bias", [1])):
+        if name not in params:
+            kind = m.attrs.get(name)
+            extra = (f" layer.{name} exists but is a {kind}, which nn.Module does not register"
+                     if kind else f" layer has no attribute {name}")
+            raise Mismatch(f"{ctx}\n{name} is not registered as a parameter: wrap it in "
+                           f"nn.Parameter(...) so that layer.parameters() (and an optimiser) sees it."
+                           f"{extra}.")
+        if params[name]["shape"] != shape:
+            raise Mismatch(f"{ctx}\nlayer.{name} has shape {tuple(params[name]['shape'])}, "
+                           f"expected {tuple(shape)}.")
+
+
+def _forward_values(student, case):
+    _check_layer_out(_forward(student, case), case)
+
+
+def _current_params(student, case):
+    first, second = case, case["second"]
+    m = student.module("Conv2D", [case["k"]], [
+        {"set": {"weight": first["W"], "bias": first["b"]}}, {"call": [first["X"]]},
+        {"set": {"weight": second["W"], "bias": second["b"]}}, {"call": [first["X"]]},
+    ])
+    _check_layer_out(m.results[0], first)
+    again = {**second, "X": first["X"], "k": case["k"]}
+    try:
+        _check_layer_out(m.results[1], again)
+    except Mismatch as e:
+        raise Mismatch(f"{e}\nAfter the weight and bias were changed, forward still computed with "
+                       f"the old ones: use self.weight and self.bias inside forward, do not copy "
+                       f"them in __init__.") from None
+
+
+@st.composite
+def _two_param_sets(draw):
+    case = draw(_layer_case())
+    case["second"] = {"W": draw(int_tensor(case["k"])), "b": draw(int_tensor((1,)))}
+    return case
+
+
+def _layer_dtype(student, case):
+    r = _forward(student, case)
+    ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
+    got = P.require_tensor(r, "forward", ctx)
+    if got.dtype != case["X"].dtype:
+        raise Mismatch(f"{ctx}\nthe result's dtype is {got.dtype}, but X and the parameters are "
+                       f"{case['X'].dtype}: keep X's dtype.")
+    _check_layer_out(r, case)
+
+
+@st.composite
+def _layer_grad_case(draw):
+    case = draw(_layer_case(st.sampled_from([torch.float64, torch.float32]), "float"))
+    out = oracle.conv(case["X"], case["W"]).shape
+    case["G"] = draw(float_tensor(tuple(out), case["X"].dtype, 1.0))
+    return case
+
+
+def _layer_grads(student, case):
+    r = _forward(student, case, {"wrt": [0], "params": ["weight", "bias"], "out": case["G"]})
+    ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
+    _check_layer_out(r, case)
+    if r.grads is None:
+        raise Mismatch(f"{ctx}\nno gradient flows back from forward's result: build it from tensor "
+                       f"operations on X, self.weight and self.bias.")
+    gX, gW = oracle.conv_grads(case["X"], case["W"], case["G"])
+    aX, aW = oracle.conv_grads(case["X"], case["W"], case["G"], absolute=True)
+    gb = case["G"].double().sum().reshape(1)
+    ab = case["G"].double().abs().sum().reshape(1)
+    for label, got, want, scale in (("X", r.grads[0], gX, aX), ("weight", r.grads[1], gW, aW),
+                                    ("bias", r.grads[2], gb, ab)):
+        if got is None:
+            raise Mismatch(f"{ctx}\nno gradient reaches {label}.")
+        P.require_close(got, want, scale, case["X"].dtype, f"{ctx}\nthe gradient with respect to {label}")
+
+
+_EDGE_CASE = {"k": (1, 2), "X": _EDGE_X, "W": _EDGE_K, "b": torch.zeros(1, dtype=torch.float64)}
+
+Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolutional layer", (
+    Check("parameters registered", 1,
+          "Conv2D(kernel_size) registers weight (shape kernel_size) and bias (shape (1,)) as "
+          "nn.Parameter", _registered, None,
+          tuple({"k": k} for k in ((1, 2), (3, 3), (2, 5), (4, 1)))),
+    Check("book example", 0.5, "with weight [[1, -1]] and bias 0 the layer finds the book's vertical "
+          "edges", _forward_values, None, (_EDGE_CASE,)),
+    Check("forward values", 2, "forward(X) = corr2d(X, weight) + bias for the weight and bias set",
+          _forward_values, _layer_case()),
+    Check("uses current parameters", 1, "forward uses the current weight and bias, not copies made "
+          "earlier", _current_params, _two_param_sets(), max_examples=20),
+    Check("dtype and device", 0.5, "with float64 (or float32) X and parameters, the result keeps "
+          "that dtype", _layer_dtype, _layer_case(st.sampled_from([torch.float64, torch.float32])),
+          max_examples=20),
+    Check("gradients", 1, "a backward pass gives torch's gradients for X, weight and bias",
+          _layer_grads, _layer_grad_case(), max_examples=25),
+))
+
+# ---------------------------------------------------------------------------------------------
+# learn_kernel
+
+
+def _expected_kernel(case):
+    ref = reference.solution("learn_kernel")
+    args = (case["X"].double(), case["Y"].double(), case["kernel_size"])
+    kw = {"num_epochs": case["num_epochs"], "lr": case["lr"]}
+    if ref is not None:
+        return ref(*args, **kw).double()
+    return oracle.learn_kernel(*args, **kw)
+
+
+def _learn_ctx(case):
+    return (f"For learn_kernel(X, Y, kernel_size={case['kernel_size']}, num_epochs="
+            f"{case['num_epochs']}, lr={case['lr']}) with\n"
+            f"    X = {show.tensor(case['X'])}\n    Y = {show.tensor(case['Y'])}")
+
+
+def _run_learn(student, case, **extra):
+    return student.call("learn_kernel", case["X"], case["Y"], case["kernel_size"],
+                        num_epochs=case["num_epochs"], lr=case["lr"], **extra)
+
+
+def _close_kernel(got, want, ctx, rel):
+    if tuple(got.shape) != tuple(want.shape):
+        raise Mismatch(f"{ctx}\nthe kernel has shape {tuple(got.shape)}, expected {tuple(want.shape)}.")
+    err = (got.double() - want).abs().max().item() if got.numel() else 0.0
+    if not err <= rel * max(1.0, want.abs().max().item() if want.numel() else 0.0):
+        raise Mismatch(f"{ctx}\nthe learned kernel differs from plain gradient descent started at "
+                       f"zeros (SPEC):\n  expected: {show.tensor(want)}\n  got:      {show.tensor(got)}"
+                       f"\nStart from zeros, use the summed squared error, and take exactly "
+                       f"num_epochs steps of K -= lr * K.grad.")
+
+
+def _edge_kernel(student, case):
+    ctx = _learn_ctx(case)
+    got = P.require_tensor(_run_learn(student, case), "learn_kernel", ctx)
+    target = case["_target"]
+    if tuple(got.shape) != tuple(target.shape) or \
+            not bool(((got.double() - target).abs() <= 0.1).all()):
+        raise Mismatch(f"{ctx}\nthe learned kernel {show.tensor(got)} is not within 0.1 of "
+                       f"{show.tensor(target)}.")
+    _close_kernel(got, _expected_kernel(case), ctx, 1e-6)
+
+
+def _reference_run(student, case):
+    ctx = _learn_ctx(case)
+    got = P.require_tensor(_run_learn(student, case), "learn_kernel", ctx)
+    _close_kernel(got, _expected_kernel(case), ctx, 1e-6)
+
+
+def _detached_dtype(student, case):
+    r = _run_learn(student, case, return_inputs=True)
+    ctx = _learn_ctx(case)
+    got = P.require_tensor(r, "learn_kernel", ctx)
+    if r.requires_grad:
+        raise Mismatch(f"{ctx}\nthe returned kernel still requires grad: return K.detach().")
+    if got.dtype != case["X"].dtype:
+        raise Mismatch(f"{ctx}\nthe kernel's dtype is {got.dtype}, but X is {case['X'].dtype}.")
+    for label, before, after in (("X", case["X"], r.inputs[0]), ("Y", case["Y"], r.inputs[1])):
+        if after is None or not torch.equal(before, after.to(before.dtype)):
+            raise Mismatch(f"{ctx}\nyour function modified its input {label} in place.")
+    _close_kernel(got, _expected_kernel(case), ctx, 1e-6 if got.dtype == torch.float64 else 1e-3)
+
+
+def _problem(X, K, num_epochs=10, lr=3e-2, dtype=torch.float64):
+    X = X.to(dtype)
+    return {"X": X, "Y": oracle.conv(X, K).to(dtype), "kernel_size": tuple(K.shape),
+            "num_epochs": num_epochs, "lr": lr, "_target": K.double()}
+
+
+@st.composite
+def _learn_problem(draw, dtypes=st.just(torch.float64)):
+    n, k = draw(kernel_and_input(3, 4))
+    dtype = draw(dtypes)
+    X = draw(int_tensor(n, dtype, -1, 1))
+    Y = draw(int_tensor((n[0] - k[0] + 1, n[1] - k[1] + 1), dtype, -2, 2))
+    return {"X": X, "Y": Y, "kernel_size": k, "num_epochs": draw(st.integers(0, 12)),
+            "lr": draw(st.sampled_from([1e-2, 3e-2]))}
+
+
+# A fixed 0/1 pattern (not a checkerboard, on which the diagonal kernel's output vanishes).
+_DIAG_X = (torch.arange(36, dtype=torch.float64).reshape(6, 6) * 7 % 5 < 2).to(torch.float64)
+
+learn_kernel = Exercise("learn_kernel", "图像卷积 Convolutions for Images: learning a kernel", (
+    Check("recovers the edge kernel", 1, "trained on the book's edge-detection data, the kernel "
+          "comes within 0.1 of [[1, -1]]", _edge_kernel, None, (_problem(_EDGE_X, _EDGE_K),)),
+    Check("matches the reference", 1.5, "the kernel equals that of plain gradient descent from "
+          "zeros on the summed squared error (the reference solution's run)", _reference_run,
+          _learn_problem(), max_examples=30),
+    Check("recovers other kernels", 0.5, "other kernels are recovered from their own outputs",
+          _edge_kernel, None, (
+              _problem(_EDGE_X.T.contiguous(), _EDGE_K.T.contiguous()),
+              _problem(_DIAG_X, torch.tensor([[1.0, 0.0], [0.0, -1.0]], dtype=torch.float64), 30),
+          )),
+    Check("detached, dtype kept, inputs untouched", 1, "returns K detached, in X's dtype, and leaves "
+          "X and Y untouched", _detached_dtype,
+          _learn_problem(st.sampled_from([torch.float32, torch.float64])), max_examples=15),
+))
+
+ASSIGNMENT = Assignment("cross_correlation", "图像卷积 Convolutions for Images",
+                        (corr2d, Conv2D, learn_kernel))

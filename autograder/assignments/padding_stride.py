@@ -1,0 +1,260 @@
+"""Assignment ``padding_stride`` — D2L "Padding and Stride" (填充和步幅).
+
+Exercises: ``conv_output_shape`` (the output-size formula), ``pad2d`` (zero padding, per side as in
+PyTorch) and ``corr2d_pad_stride`` (cross-correlation with padding and stride).
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+
+from .. import oracle, properties as P, show
+from ..exercise import Assignment, Check, Exercise, Mismatch
+from ..strategies import as_pair, float_tensor, int_tensor, pad_stride_shapes, pair_or_int
+
+# ---------------------------------------------------------------------------------------------
+# conv_output_shape
+
+
+def _shape_ctx(case):
+    return (f"For conv_output_shape({case['input_size']!r}, {case['kernel_size']!r}, "
+            f"padding={case['padding']!r}, stride={case['stride']!r}):")
+
+
+def _shape_answer(student, case):
+    r = student.call("conv_output_shape", case["input_size"], case["kernel_size"],
+                     padding=case["padding"], stride=case["stride"])
+    return r.value
+
+
+def _as_numbers(v):
+    if isinstance(v, torch.Tensor):
+        v = v.tolist()
+    if isinstance(v, (tuple, list)) and len(v) == 2 and \
+            all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        return tuple(v)
+    return None
+
+
+def _shape_values(student, case):
+    got = _shape_answer(student, case)
+    want = oracle.out_size(case["input_size"], case["kernel_size"], case["padding"], case["stride"])
+    nums = _as_numbers(got)
+    if nums is None or tuple(float(x) for x in nums) != tuple(float(x) for x in want):
+        hint = ""
+        n, k, p, s = (as_pair(case[x]) for x in ("input_size", "kernel_size", "padding", "stride"))
+        total = tuple((n[i] + p[i] - k[i]) // s[i] + 1 for i in range(2))
+        if nums is not None and tuple(nums) == total and total != want:
+            hint = ("\nHint: padding is per side, as in PyTorch: padding=p adds p rows above AND p "
+                    "below, so the padded height is n + 2p.")
+        raise Mismatch(f"{_shape_ctx(case)}\nexpected {want}, got {got!r}.{hint}")
+
+
+def _shape_types(student, case):
+    got = _shape_answer(student, case)
+    want = oracle.out_size(case["input_size"], case["kernel_size"], case["padding"], case["stride"])
+    if not (isinstance(got, tuple) and len(got) == 2 and
+            all(type(x) is int for x in got)):
+        raise Mismatch(f"{_shape_ctx(case)}\nexpected a tuple of two Python ints such as {want}, "
+                       f"got {got!r} ({type(got).__name__}). Use floor division (//) and int(...), "
+                       f"and return a tuple.")
+    if got != want:
+        raise Mismatch(f"{_shape_ctx(case)}\nexpected {want}, got {got!r}.")
+
+
+@st.composite
+def _shape_case(draw):
+    n, k, p, s = draw(pad_stride_shapes(max_k=7, max_p=4, max_s=4, extra=12))
+    # input and kernel sizes as ints when square, sometimes; pairs otherwise
+    size = n[0] if n[0] == n[1] and draw(st.booleans()) else n
+    ks = k[0] if k[0] == k[1] and draw(st.booleans()) else k
+    return {"input_size": size, "kernel_size": ks, "padding": p, "stride": s}
+
+
+_BOOK_SHAPES = (
+    {"input_size": 8, "kernel_size": 3, "padding": 1, "stride": 1},
+    {"input_size": 8, "kernel_size": (5, 3), "padding": (2, 1), "stride": 1},
+    {"input_size": 8, "kernel_size": 3, "padding": 1, "stride": 2},
+    {"input_size": 8, "kernel_size": (3, 5), "padding": (0, 1), "stride": (3, 4)},
+)
+
+conv_output_shape = Exercise("conv_output_shape", "填充和步幅 Padding and Stride: output shape", (
+    Check("book example", 1, "the book's four 8x8 examples give (8, 8), (8, 8), (4, 4), (2, 2)",
+          _shape_values, None, _BOOK_SHAPES),
+    Check("matches conv2d", 2, "floor((n + 2p - k) / s) + 1 per dimension, as torch's conv2d gives, "
+          "for ints and pairs", _shape_values, _shape_case()),
+    Check("returns a tuple of ints", 1, "the result is a tuple of two Python ints",
+          _shape_types, _shape_case(), max_examples=20),
+))
+
+# ---------------------------------------------------------------------------------------------
+# pad2d
+
+
+@st.composite
+def _pad_case(draw, dtypes=st.just(torch.float64), values="int"):
+    n = (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    make = int_tensor if values == "int" else float_tensor
+    return {"X": draw(make(n, draw(dtypes))), "padding": draw(pair_or_int(0, 3))}
+
+
+def _pad_ctx(case):
+    return f"For pad2d(X, padding={case['padding']!r}) with\n    X = {show.tensor(case['X'])}"
+
+
+def _pad_hints():
+    def one_side(c):
+        p = as_pair(c["padding"])
+        X = c["X"].double()
+        out = torch.zeros(X.shape[0] + p[0], X.shape[1] + p[1], dtype=torch.float64)
+        out[p[0]:, p[1]:] = X
+        return out
+
+    def total(c):
+        p = as_pair(c["padding"])
+        return oracle.pad(c["X"], (p[0] // 2, p[1] // 2))
+    return (("zeros were added on one side only: padding=p adds p rows above and p below, p "
+             "columns left and p right.", one_side),
+            ("padding was treated as the total: in PyTorch padding=p is per side (n + 2p in all).",
+             total))
+
+
+def _pad_check(r, case):
+    ctx = _pad_ctx(case)
+    got = P.require_tensor(r, "pad2d", ctx)
+    want = oracle.pad(case["X"], case["padding"])
+    P.require_close(got, want, want.abs(), case["X"].dtype, ctx, _pad_hints(), case, exact=True)
+    return got
+
+
+def _pad_values(student, case):
+    _pad_check(student.call("pad2d", case["X"], case["padding"]), case)
+
+
+def _pad_dtype(student, case):
+    r = student.call("pad2d", case["X"], case["padding"])
+    got = P.require_tensor(r, "pad2d", _pad_ctx(case))
+    if got.dtype != case["X"].dtype:
+        raise Mismatch(f"{_pad_ctx(case)}\nthe result's dtype is {got.dtype}, but X is "
+                       f"{case['X'].dtype}: create the zeros with dtype=X.dtype, device=X.device.")
+    _pad_check(r, case)
+
+
+@st.composite
+def _pad_grad_case(draw):
+    case = draw(_pad_case(st.sampled_from([torch.float64, torch.float32]), "float"))
+    shape = oracle.pad(case["X"], case["padding"]).shape
+    case["_G"] = draw(float_tensor(tuple(shape), case["X"].dtype, 1.0))
+    return case
+
+
+def _pad_grads(student, case):
+    c = {k: v for k, v in case.items() if k != "_G"}
+    r = student.call("pad2d", c["X"], c["padding"], grad={"wrt": [0], "out": case["_G"]})
+    _pad_check(r, c)
+    ctx = _pad_ctx(c)
+    if r.grads is None or r.grads[0] is None:
+        raise Mismatch(f"{ctx}\nno gradient flows back to X: build the result from X with tensor "
+                       f"operations (slice assignment into a new tensor is fine).")
+    p = as_pair(c["padding"])
+    h, w = c["X"].shape
+    want = case["_G"].double()[p[0]:p[0] + h, p[1]:p[1] + w]
+    P.require_close(r.grads[0], want, want.abs(), c["X"].dtype, f"{ctx}\nthe gradient with respect to X")
+
+
+def _pad_untouched(student, case):
+    r = student.call("pad2d", case["X"], case["padding"], return_inputs=True)
+    _pad_check(r, case)
+    after = (r.inputs or [None])[0]
+    if after is None or not torch.equal(after.to(case["X"].dtype), case["X"]):
+        raise Mismatch(f"{_pad_ctx(case)}\nyour function modified its input X in place.")
+
+
+pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
+    Check("values", 2, "X surrounded by `padding` rows/columns of zeros on each side (int or pair)",
+          _pad_values, _pad_case(),
+          examples=({"X": torch.arange(1.0, 5.0, dtype=torch.float64).reshape(2, 2), "padding": 1},)),
+    Check("dtype and device", 0.5, "the result keeps X's dtype and device", _pad_dtype,
+          _pad_case(st.sampled_from([torch.float32, torch.float64])), max_examples=20),
+    Check("gradients", 1, "gradients flow back to X (the padded border gets none)", _pad_grads,
+          _pad_grad_case(), max_examples=25),
+    Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case(),
+          max_examples=20),
+))
+
+# ---------------------------------------------------------------------------------------------
+# corr2d_pad_stride
+
+
+@st.composite
+def _ps_shapes(draw):
+    n, k, p, s = draw(pad_stride_shapes())
+    return n, k, {"padding": p, "stride": s}
+
+
+@st.composite
+def _ps_asymmetric(draw):
+    """Different padding and stride per axis: catches 'stride[0] used for both' bugs."""
+    p0, p1 = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    s0, s1 = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    if p0 == p1:
+        p1 = p0 + 1
+    if s0 == s1:
+        s1 = s0 + 1
+    k = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    n = tuple(max(1, k[i] - 2 * (p0, p1)[i]) + draw(st.integers(0, 6)) for i in range(2))
+    return n, k, {"padding": (p0, p1), "stride": (s0, s1)}
+
+
+def _ps_hints():
+    def total(c):
+        p = as_pair(c.get("padding", 0))
+        return oracle.conv(c["X"], c["K"], (p[0] // 2, p[1] // 2), c.get("stride", 1))
+
+    def swapped(c):
+        s = as_pair(c.get("stride", 1))
+        return oracle.conv(c["X"], c["K"], c.get("padding", 0), (s[1], s[0]))
+
+    def first_axis(c):
+        s, p = as_pair(c.get("stride", 1)), as_pair(c.get("padding", 0))
+        return oracle.conv(c["X"], c["K"], (p[0], p[0]), (s[0], s[0]))
+
+    def flipped(c):
+        return oracle.conv(c["X"], c["K"].flip(0, 1), c.get("padding", 0), c.get("stride", 1))
+    return (("the kernel is flipped: this is cross-correlation (互相关), not convolution.", flipped),
+            ("padding looks like it was treated as the total: padding=p adds p on EACH side.", total),
+            ("stride (rows, columns) looks swapped.", swapped),
+            ("only the first element of padding/stride seems to be used, for both axes.", first_axis))
+
+
+PS = P.ConvTask(name="corr2d_pad_stride", call_sig="corr2d_pad_stride(X, K, padding, stride)",
+                shapes=_ps_shapes(), hints=_ps_hints(), kwarg_names=("padding", "stride"))
+PS_ASYM = P.ConvTask(name="corr2d_pad_stride", call_sig="corr2d_pad_stride(X, K, padding, stride)",
+                     shapes=_ps_asymmetric(), hints=_ps_hints(), kwarg_names=("padding", "stride"))
+
+_X8 = ((torch.arange(64, dtype=torch.float64).reshape(8, 8) * 5) % 9 - 4)
+
+
+def _book_ps(k, p, s):
+    K = (torch.arange(float(k[0] * k[1]), dtype=torch.float64).reshape(k) % 5 - 2)
+    case = {"X": _X8, "K": K, "padding": p, "stride": s}
+    return case, oracle.conv(_X8, K, p, s).tolist()
+
+
+_ps_asym_check = P.values_int(PS_ASYM, 1)
+corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and Stride: cross-correlation "
+                             "with padding and stride", (
+    P.book(PS, [_book_ps((3, 3), 1, 1), _book_ps((5, 3), (2, 1), 1), _book_ps((3, 3), 1, 2),
+                _book_ps((3, 5), (0, 1), (3, 4))], 2),
+    P.values_int(PS, 3),
+    P.values_float(PS, 1.5),
+    P.matches_reference(PS, 1),
+    Check("padding and stride per axis", 1, "a pair (rows, columns) pads and strides each axis "
+          "separately", _ps_asym_check.verify, _ps_asym_check.cases),
+    P.dtype_device(PS, 1),
+    P.gradients(PS, 1.5),
+    P.untouched(PS, 1),
+))
+
+ASSIGNMENT = Assignment("padding_stride", "填充和步幅 Padding and Stride",
+                        (conv_output_shape, pad2d, corr2d_pad_stride))

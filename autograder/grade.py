@@ -1,0 +1,73 @@
+"""Grade one submission: load -> run in a worker -> drive the checks -> score.
+
+``grade(path, assignment_id)`` returns the Gradescope ``results.json`` dict. It never raises for
+anything inside the submission; it raises ``Unreadable`` / ``KeyError`` only when it cannot grade
+at all (missing path, unknown assignment), which the command line turns into a non-zero exit.
+"""
+from __future__ import annotations
+
+import time
+
+from . import assignments, scoring
+from .runner import run_exercise
+from .student import Student
+from .submission import load
+
+SUBMISSION_BUDGET_S = 180.0     # wall time for one submission's checks, all exercises together
+
+
+def open_transport(cells, isolation: str, device: str):
+    """A transport that runs ``cells`` in the requested isolation level."""
+    if isolation == "none":
+        from .student import InProcess
+        from .worker.execute import load_source
+        return InProcess(load_source(cells))
+    from . import isolation as iso
+    return iso.open_worker(cells, sandboxed=(isolation == "sandbox"), device=device)
+
+
+def _load_note(problems: list[dict]) -> str:
+    lines = []
+    for p in problems:
+        where = p.get("cell", "")
+        lines.append(f"{where}: {p.get('type')}: {p.get('message')}".strip(": "))
+    return "; ".join(lines)
+
+
+def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "cpu",
+          budget_s: float = SUBMISSION_BUDGET_S) -> dict:
+    assignment = assignments.get(assignment_id)
+    t0 = time.monotonic()
+    sub = load(path)
+    notes = list(sub.problems)
+    if not sub.cells:
+        reason = " ".join(notes) or "Nothing to grade."
+        results = scoring.not_graded(assignment, reason)
+        return scoring.results_json(assignment, results, _extra(sub, notes, t0))
+    transport = open_transport(sub.cells, isolation, device)
+    try:
+        student = Student(transport, device)
+        deadline = time.monotonic() + budget_s
+        results = [run_exercise(ex, student, deadline) for ex in assignment.exercises]
+        load_problems = student.problems()
+    finally:
+        close = getattr(transport, "close", None)
+        if close:
+            close()
+    if load_problems:
+        note = _load_note(load_problems)
+        notes.append("Some cells of your code failed to run: " + note)
+        for r in results:
+            if r.note.endswith("is not defined in your submission."):
+                r.note += f" (Errors while running your code: {note})"
+                for c in r.checks:
+                    c.message = r.note
+    return scoring.results_json(assignment, results, _extra(sub, notes, t0))
+
+
+def _extra(sub, notes, t0) -> dict:
+    out = {"execution_time": round(time.monotonic() - t0, 3)}
+    if notes:
+        out["output"] = "\n".join(notes)
+    out["output_format"] = "text"
+    return out

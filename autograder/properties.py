@@ -1,0 +1,329 @@
+"""Reusable checks for functions whose answer is a cross-correlation.
+
+``corr2d``, ``corr2d_pad_stride`` and the multi-channel functions differ only in the shapes of
+their inputs and in their keyword arguments; each is described once as a ``ConvTask`` and gets
+its checks from the builders below (values against the float64 oracle, the reference solution,
+dtype and device, gradients, inputs untouched, the chapter's ideas). Every check demands correct
+values too: no point is given for merely not doing something.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from hypothesis import strategies as st
+
+from . import oracle, reference, show
+from .exercise import Check, Mismatch
+from .strategies import float_tensor, int_tensor, maybe_strided
+
+
+@dataclass(frozen=True)
+class ConvTask:
+    name: str
+    call_sig: str                     # how the call reads in messages: "corr2d(X, K)"
+    shapes: object                    # strategy of (X_shape, K_shape, kwargs)
+    hints: tuple = ()                 # (text, fn(case) -> the answer that mistake would give)
+    kwarg_names: tuple = ()           # keyword arguments passed through (padding, stride)
+
+    def kwargs(self, case) -> dict:
+        return {k: case[k] for k in self.kwarg_names if k in case}
+
+    def run(self, student, case, **extra):
+        return student.call(self.name, case["X"], case["K"], **self.kwargs(case), **extra)
+
+    def expected(self, case) -> torch.Tensor:
+        return oracle.conv(case["X"], case["K"], case.get("padding", 0), case.get("stride", 1))
+
+    def scale(self, case) -> torch.Tensor:
+        return oracle.conv(case["X"], case["K"], case.get("padding", 0), case.get("stride", 1),
+                           absolute=True)
+
+
+# ---- case strategies --------------------------------------------------------------------------
+
+def cases(task: ConvTask, values: str = "int", dtypes=None, strided: bool = False):
+    dtypes = dtypes if dtypes is not None else st.just(torch.float64)
+
+    @st.composite
+    def build(draw):
+        x_shape, k_shape, kw = draw(task.shapes)
+        dtype = draw(dtypes)
+        make = int_tensor if values == "int" else float_tensor
+        X = draw(make(x_shape, dtype))
+        K = draw(make(k_shape, dtype))
+        if strided:
+            X, K = maybe_strided(draw, X), maybe_strided(draw, K)
+        return {"X": X, "K": K, **kw}
+    return build()
+
+
+# ---- comparing a result with what was expected -----------------------------------------------
+
+def header(task: ConvTask, case: dict) -> str:
+    return f"For {task.call_sig} with\n{show.indent(show.case(case))}"
+
+
+def require_tensor(r, what: str, context: str) -> torch.Tensor:
+    if r.tensor is None:
+        if r.type and "Tensor" in r.type or "Parameter" in r.type:
+            raise Mismatch(f"{context}\n{what} returned a {r.type}, not a plain torch.Tensor.")
+        raise Mismatch(f"{context}\n{what} returned {r.value!r} ({r.type}), not a tensor.")
+    return r.tensor
+
+
+def require_close(got: torch.Tensor, expected: torch.Tensor, scale: torch.Tensor, dtype,
+                  context: str, hints=(), case=None, exact: bool = False) -> None:
+    if tuple(got.shape) != tuple(expected.shape):
+        raise Mismatch(f"{context}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
+                       f"got {tuple(got.shape)}." + _hint(got, hints, case, dtype))
+    if not got.is_floating_point():
+        raise Mismatch(f"{context}\nexpected floating-point values, got dtype {got.dtype}.")
+    g64 = got.to(torch.float64)
+    err = (g64 - expected).abs()
+    tol = torch.zeros_like(expected) if exact else oracle.bound(scale, dtype)
+    bad = ~(err <= tol)       # NaN counts as wrong
+    if bool(bad.any()):
+        idx = tuple(int(i) for i in bad.nonzero()[0])
+        raise Mismatch(
+            f"{context}\nthe values are wrong (first wrong element at index {idx}: expected "
+            f"{expected[idx].item():.6g}, got {g64[idx].item():.6g}).\n"
+            f"  expected: {show.tensor(expected.to(dtype))}\n"
+            f"  got:      {show.tensor(got)}" + _hint(got, hints, case, dtype))
+
+
+def _hint(got, hints, case, dtype) -> str:
+    if case is None:
+        return ""
+    for text, alt in hints:
+        try:
+            other = alt(case)
+        except Exception:
+            continue
+        if other is not None and tuple(other.shape) == tuple(got.shape) and \
+                bool(((got.to(torch.float64) - other).abs() <= 1e-4 * (1 + other.abs())).all()):
+            return f"\nHint: {text}"
+    return ""
+
+
+def check_result(task: ConvTask, r, case: dict, exact: bool = False) -> torch.Tensor:
+    ctx = header(task, case)
+    got = require_tensor(r, task.name, ctx)
+    require_close(got, task.expected(case), task.scale(case), case["X"].dtype, ctx,
+                  task.hints, case, exact)
+    return got
+
+
+# ---- check builders --------------------------------------------------------------------------
+
+def book(task: ConvTask, examples: list[tuple[dict, list]], points: float) -> Check:
+    """The book's worked examples, with the book's numbers."""
+    def verify(student, case):
+        expected = torch.tensor(case["_expected"], dtype=torch.float64)
+        c = {k: v for k, v in case.items() if k != "_expected"}
+        r = task.run(student, c)
+        ctx = header(task, c) + "\n(the book's example)"
+        got = require_tensor(r, task.name, ctx)
+        require_close(got, expected, task.scale(c), c["X"].dtype, ctx, task.hints, c, exact=True)
+    exs = tuple({**case, "_expected": expected} for case, expected in examples)
+    return Check("book example", points, "the book's worked example gives the book's numbers",
+                 verify, None, exs)
+
+
+def output_shape(task: ConvTask, points: float) -> Check:
+    def verify(student, case):
+        r = task.run(student, case)
+        ctx = header(task, case)
+        got = require_tensor(r, task.name, ctx)
+        expected = task.expected(case)
+        if tuple(got.shape) != tuple(expected.shape):
+            raise Mismatch(f"{ctx}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
+                           f"got {tuple(got.shape)}.")
+    return Check("output shape", points,
+                 "the result has the shape the chapter's formula gives, for square and non-square "
+                 "inputs and kernels, 1-wide ones and a kernel as large as the input",
+                 verify, cases(task, "int"))
+
+
+def values_int(task: ConvTask, points: float) -> Check:
+    def verify(student, case):
+        check_result(task, task.run(student, case), case)
+    return Check("values (small integers)", points,
+                 f"{task.call_sig} equals torch's float64 conv2d (cross-correlation) on small "
+                 f"integer inputs", verify, cases(task, "int"))
+
+
+def values_float(task: ConvTask, points: float) -> Check:
+    def verify(student, case):
+        check_result(task, task.run(student, case), case)
+    return Check("values (random floats)", points,
+                 f"{task.call_sig} agrees with the float64 oracle within 8*eps*sum|products| on "
+                 f"random float32/float64 inputs, including non-contiguous views",
+                 verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64]), True))
+
+
+def matches_reference(task: ConvTask, points: float) -> Check:
+    def verify(student, case):
+        ctx = header(task, case)
+        got = require_tensor(task.run(student, case), task.name, ctx)
+        ref = reference.solution(task.name)
+        if ref is not None:
+            with torch.no_grad():
+                expected = ref(case["X"].to(torch.float64), case["K"].to(torch.float64),
+                               **task.kwargs(case)).to(torch.float64)
+        else:   # on a student's machine the kit has no solutions: the oracle stands in
+            expected = task.expected(case)
+        require_close(got, expected, task.scale(case), case["X"].dtype,
+                      ctx + "\n(compared with the kit's reference solution)", task.hints, case)
+    return Check("matches the reference", points,
+                 "the result matches the kit's reference solution on random inputs",
+                 verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64])))
+
+
+def dtype_device(task: ConvTask, points: float) -> Check:
+    def verify(student, case):
+        r = task.run(student, case)
+        ctx = header(task, case)
+        got = require_tensor(r, task.name, ctx)
+        want = case["X"].dtype
+        if got.dtype != want:
+            raise Mismatch(f"{ctx}\nthe result's dtype is {str(got.dtype).replace('torch.', '')}, "
+                           f"but X is {str(want).replace('torch.', '')}: keep X's dtype (a bare "
+                           f"torch.zeros(shape) is float32; pass dtype=X.dtype, device=X.device).")
+        if r.device is not None and r.device.split(":")[0] != student.device.split(":")[0]:
+            raise Mismatch(f"{ctx}\nthe result lives on {r.device}, but X is on {student.device}: "
+                           f"create tensors with device=X.device.")
+        check_result(task, r, case)
+    return Check("dtype and device", points,
+                 "the result has X's dtype (float32 stays float32, float64 stays float64) and lives "
+                 "on X's device", verify,
+                 cases(task, "int", st.sampled_from([torch.float64, torch.float32])), max_examples=20)
+
+
+def gradients(task: ConvTask, points: float) -> Check:
+    @st.composite
+    def with_upstream(draw):
+        case = draw(cases(task, "float", st.sampled_from([torch.float64, torch.float32])))
+        out = task.expected(case).shape
+        case["_G"] = draw(float_tensor(tuple(out), case["X"].dtype, scale=1.0))
+        return case
+
+    def verify(student, case):
+        c = {k: v for k, v in case.items() if k != "_G"}
+        G = case["_G"]
+        r = task.run(student, c, grad={"wrt": [0, 1], "out": G})
+        ctx = header(task, c)
+        check_result(task, r, c)
+        if r.grads is None:
+            raise Mismatch(f"{ctx}\nno gradient flows back from the result: it is not connected to "
+                           f"X and K by autograd. Build it from tensor operations on X and K (no "
+                           f".item(), float(), .tolist(), torch.tensor(...) of values, or .detach()).")
+        gX, gK = oracle.conv_grads(c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1))
+        aX, aK = oracle.conv_grads(c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1),
+                                   absolute=True)
+        for label, got, want, scale in (("X", r.grads[0], gX, aX), ("K", r.grads[1], gK, aK)):
+            if got is None:
+                raise Mismatch(f"{ctx}\nno gradient reaches {label}: the result does not depend on "
+                               f"{label} through autograd.")
+            require_close(got, want, scale, c["X"].dtype,
+                          f"{ctx}\nthe gradient with respect to {label} (upstream gradient G = "
+                          f"{show.tensor(G)})")
+    return Check("gradients", points,
+                 "a backward pass through the result gives the same gradients for X and K as "
+                 "torch's conv2d", verify, with_upstream(), max_examples=25)
+
+
+def untouched(task: ConvTask, points: float) -> Check:
+    def verify(student, case):
+        r = task.run(student, case, return_inputs=True)
+        ctx = header(task, case)
+        check_result(task, r, case)
+        for label, before, after in (("X", case["X"], (r.inputs or [None, None])[0]),
+                                     ("K", case["K"], (r.inputs or [None, None])[1])):
+            if after is None or not torch.equal(before, after.to(before.dtype)):
+                raise Mismatch(f"{ctx}\nyour function modified its input {label} in place: after "
+                               f"the call {label} = {show.tensor(after)}. Inputs must be left "
+                               f"untouched.")
+    return Check("inputs untouched", points,
+                 "the inputs X and K are never modified in place", verify, cases(task, "int"),
+                 max_examples=20)
+
+
+# ---- the chapter's ideas, in the book's words -------------------------------------------------
+
+def translation_equivariance(task: ConvTask, points: float) -> Check:
+    """Shifting X shifts Y (平移不变性): corr2d(X[:, 1:], K) == corr2d(X, K)[:, 1:]."""
+    @st.composite
+    def wide(draw):
+        case = draw(cases(task, "int"))
+        X, K = case["X"], case["K"]
+        if X.shape[1] == K.shape[1]:   # need room to shift one column
+            extra = draw(int_tensor((X.shape[0], 1)))
+            case["X"] = torch.cat([X, extra], 1)
+        return case
+
+    def verify(student, case):
+        X, K = case["X"], case["K"]
+        Y = check_result(task, task.run(student, case), case)
+        shifted = {**case, "X": X[:, 1:].contiguous()}
+        Ys = check_result(task, task.run(student, shifted), shifted)
+        if not torch.equal(Ys.to(torch.float64), Y[:, 1:].to(torch.float64)):
+            raise Mismatch(f"{header(task, case)}\nshifting X one column to the left did not shift "
+                           f"the result one column: translation equivariance fails.")
+    return Check("translation equivariance", points,
+                 "translation invariance (平移不变性): shifting the input shifts the output the same way",
+                 verify, wide(), max_examples=25)
+
+
+def linearity(task: ConvTask, points: float) -> Check:
+    """corr2d(aX1 + bX2, K) == a corr2d(X1, K) + b corr2d(X2, K), and the same in K."""
+    @st.composite
+    def two(draw):
+        case = draw(cases(task, "int"))
+        case["X2"] = draw(int_tensor(tuple(case["X"].shape)))
+        case["a"] = draw(st.integers(-3, 3))
+        return case
+
+    def verify(student, case):
+        X, X2, K, a = case["X"], case["X2"], case["K"], case["a"]
+        base = {"X": X, "K": K}
+        Y1 = check_result(task, task.run(student, base), base)
+        mixed = {"X": a * X + X2, "K": K}
+        Y = check_result(task, task.run(student, mixed), mixed)
+        other = {"X": X2, "K": K}
+        Y2 = check_result(task, task.run(student, other), other)
+        if not torch.allclose(Y.double(), a * Y1.double() + Y2.double(), atol=1e-9):
+            raise Mismatch(f"{header(task, case)}\n{task.name}(a*X + X2, K) is not "
+                           f"a*{task.name}(X, K) + {task.name}(X2, K): the operation is not linear.")
+    return Check("linearity", points,
+                 "cross-correlation is linear: corr2d(a*X + X2, K) = a*corr2d(X, K) + corr2d(X2, K)",
+                 verify, two(), max_examples=20)
+
+
+def locality(task: ConvTask, points: float) -> Check:
+    """Changing a pixel changes only the outputs whose window covers it (局部性)."""
+    @st.composite
+    def poke(draw):
+        case = draw(cases(task, "int"))
+        X = case["X"]
+        case["i"] = draw(st.integers(0, X.shape[0] - 1))
+        case["j"] = draw(st.integers(0, X.shape[1] - 1))
+        return case
+
+    def verify(student, case):
+        X, K, i, j = case["X"], case["K"], case["i"], case["j"]
+        base = {"X": X, "K": K}
+        Y = check_result(task, task.run(student, base), base)
+        X2 = X.clone()
+        X2[i, j] += 5
+        poked = {"X": X2, "K": K}
+        Y2 = check_result(task, task.run(student, poked), poked)
+        kh, kw = K.shape
+        changed = (Y2.double() - Y.double()).abs() > 0
+        for a, b in changed.nonzero().tolist():
+            if not (a <= i < a + kh and b <= j < b + kw):
+                raise Mismatch(f"{header(task, case)}\nchanging X[{i}, {j}] changed output "
+                               f"[{a}, {b}], whose window does not cover that pixel: locality fails.")
+    return Check("locality", points,
+                 "locality (局部性): an output depends only on the input pixels under its window",
+                 verify, poke(), max_examples=20)

@@ -1,0 +1,45 @@
+"""Points and the Gradescope ``results.json`` (SPEC section 3).
+
+One test per check, named ``"<exercise>: <check>"``, tagged with the exercise name first, so that
+summing a tag's tests gives that exercise's score. A forbidden routine or a missing name zeroes
+every check of its exercise; every exercise of the assignment is always present.
+"""
+from __future__ import annotations
+
+from .runner import CheckResult, ExerciseResult
+
+
+def round_points(x: float) -> float:
+    return round(float(x), 4)
+
+
+def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict | None = None) -> dict:
+    tests = []
+    for ex in exercise_results:
+        for c in ex.checks:
+            earned = 0.0 if ex.forbidden else c.earned
+            status = "passed" if earned >= c.points and not ex.forbidden else "failed"
+            tests.append({
+                "name": f"{ex.name}: {c.name}",
+                "score": round_points(earned),
+                "max_score": round_points(c.points),
+                "status": status,
+                "output": c.message if status == "failed" else "",
+                "tags": [ex.name, c.name],
+            })
+    out = {"score": round_points(sum(t["score"] for t in tests)),
+           "max_score": round_points(assignment.points),
+           "tests": tests}
+    if extra:
+        out.update(extra)
+    return out
+
+
+def not_graded(assignment, reason: str) -> list[ExerciseResult]:
+    """Every exercise present with zero points, when the submission cannot even be loaded."""
+    results = []
+    for ex in assignment.exercises:
+        r = ExerciseResult(ex.name, ex.points, note=reason)
+        r.checks = [CheckResult(c.name, c.points, 0.0, reason, c.says) for c in ex.checks]
+        results.append(r)
+    return results

@@ -1,0 +1,27 @@
+"""``check(name, obj)`` inside a student's notebook: the same checks ``make grade`` runs.
+
+The student's object is called in this process (it is their own code, on their own machine), still
+through ``wire`` and the same guard as a graded worker, so the verdicts and points are the same.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+
+from . import feedback, scoring
+from .assignments import find_exercise
+from .runner import run_exercise
+from .student import InProcess, Student
+
+
+def check(name: str, obj) -> float:
+    _, exercise = find_exercise(name)
+    # nbgrader gives 0 to a graded cell that writes anything to stderr: keep warnings and the
+    # student's own stderr writes on stdout while the checks run.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(sys.stdout):
+        warnings.simplefilter("ignore")
+        student = Student(InProcess({name: obj}))
+        result = run_exercise(exercise, student)
+    print(feedback.exercise_text(result))
+    return float(min(max(scoring.round_points(result.earned), 0.0), exercise.points))

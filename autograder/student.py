@@ -1,0 +1,152 @@
+"""The one narrow door to a student's code: call a named function or module with tensors.
+
+Checks talk to a ``Student``; a ``Student`` talks to a transport that answers requests (see
+``worker.execute``): in-process for a student's own self-check, or an isolated worker process when
+grading (``isolation``). Replies become values or exceptions the checks understand:
+
+- ``StudentRaised`` (an Exception): the student's code raised; hypothesis may shrink the input.
+- ``ForbiddenUsed``, ``WorkerLost`` (BaseExceptions): stop the check at once, no shrinking.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass, field
+
+import torch
+
+from .worker import execute as _execute
+from .worker import wire
+
+
+class StudentRaised(Exception):
+    def __init__(self, name: str, info: dict):
+        super().__init__(f"{info.get('type')}: {info.get('message')}")
+        self.name, self.info = name, info
+
+
+class Missing(Exception):
+    """The submission does not define the name."""
+
+
+class ForbiddenUsed(BaseException):
+    """The student's function called a forbidden routine (``args[0]`` names it)."""
+
+
+class WorkerLost(BaseException):
+    """The student's code hung, crashed the process or broke the protocol (``args[0]`` says how)."""
+
+
+@dataclass
+class Result:
+    """A student's return value, with the facts about it that the worker saw."""
+    value: object
+    type: str
+    device: str | None = None
+    requires_grad: bool = False
+    grad_fn: bool = False
+    grads: list | None = None
+    inputs: list | None = None
+    ops: int = 0
+
+    @property
+    def tensor(self) -> torch.Tensor | None:
+        return self.value if isinstance(self.value, torch.Tensor) else None
+
+
+@dataclass
+class ModuleResult:
+    params: list | None
+    attrs: dict
+    results: list = field(default_factory=list)
+
+
+def _result(d: dict, ops: int = 0) -> Result:
+    return Result(value=d.get("value"), type=d.get("type", ""), device=d.get("device"),
+                  requires_grad=d.get("requires_grad", False), grad_fn=d.get("grad_fn", False),
+                  grads=d.get("grads"), inputs=d.get("inputs"), ops=ops)
+
+
+class Student:
+    """Grader-side handle on one submission; ``transport.request(dict) -> dict`` does the work."""
+
+    def __init__(self, transport, device: str = "cpu"):
+        self.transport = transport
+        self.device = device
+
+    def _ask(self, req: dict) -> dict:
+        reply = self.transport.request(req)
+        if not isinstance(reply, dict):
+            raise WorkerLost("the worker sent a malformed reply")
+        if "missing" in reply:
+            raise Missing(req["name"])
+        if "forbidden" in reply:
+            raise ForbiddenUsed(str(reply["forbidden"]))
+        if "error" in reply:
+            raise StudentRaised(req["name"], reply["error"])
+        return reply
+
+    def call(self, name: str, *args, grad: dict | None = None, return_inputs: bool = False,
+             **kwargs) -> Result:
+        req = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
+               "device": self.device, "grad": grad, "return_inputs": return_inputs}
+        reply = self._ask(req)
+        return _result(reply, reply.get("ops", 0))
+
+    def module(self, name: str, init: list, steps: list) -> ModuleResult:
+        req = {"op": "module", "name": name, "init": list(init), "device": self.device, "steps": steps}
+        reply = self._ask(req)
+        return ModuleResult(params=reply.get("params"), attrs=reply.get("attrs") or {},
+                            results=[_result(r) for r in reply.get("results", [])])
+
+    def problems(self) -> list[dict]:
+        """Errors met while loading the submission (syntax errors, failing cells)."""
+        return list(getattr(self.transport, "problems", []))
+
+
+class InProcess:
+    """Runs requests in this process against a namespace: for a student's self-check only.
+
+    Requests and replies still cross ``wire`` (encode, validate, decode), so the checks see exactly
+    what they see from an isolated worker. A SIGALRM timer bounds each call where that is possible
+    (main thread, Unix), so an endless loop in a notebook is reported instead of hanging the cell.
+    """
+
+    def __init__(self, namespace: dict, call_timeout: float = 10.0):
+        self.namespace = namespace
+        self.call_timeout = call_timeout
+        self.problems = list(namespace.get("__convkit_problems__", []))
+
+    def request(self, req: dict) -> dict:
+        req, _ = wire.roundtrip(req)
+        with _alarm(self.call_timeout):
+            reply = _execute.execute(self.namespace, req)
+        reply, _ = wire.roundtrip(reply)
+        return reply
+
+
+class _Timeout(BaseException):
+    pass
+
+
+class _alarm:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.usable = (hasattr(signal, "setitimer")
+                       and threading.current_thread() is threading.main_thread())
+
+    def _fire(self, *_):
+        raise _Timeout()
+
+    def __enter__(self):
+        if self.usable:
+            self.old = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, kind, exc, tb):
+        if self.usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        if kind is _Timeout:
+            raise WorkerLost(f"did not return within {self.seconds:g} s (an endless loop?)")
+        return False

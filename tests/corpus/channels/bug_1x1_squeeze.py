@@ -1,0 +1,31 @@
+# corr2d_multi_in_out_1x1 uses K.squeeze() to drop the 1x1 dims, which also drops c_o or c_i when it is 1.
+# breaks: corr2d_multi_in_out_1x1
+# symptom: raised|shape|values
+import torch
+from torch import nn
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+def corr2d_multi_in(X, K):
+    return sum(corr2d(x, k) for x, k in zip(X, K))
+
+
+def corr2d_multi_in_out(X, K):
+    return torch.stack([corr2d_multi_in(X, k) for k in K], 0)
+
+
+def corr2d_multi_in_out_1x1(X, K):
+    c_i, h, w = X.shape
+    c_o = K.shape[0]
+    X = X.reshape((c_i, h * w))
+    K = K.squeeze()
+    Y = torch.matmul(K, X)
+    return Y.reshape((c_o, h, w))

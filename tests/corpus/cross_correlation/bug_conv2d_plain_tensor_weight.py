@@ -1,0 +1,34 @@
+# Conv2D stores weight as a plain tensor with requires_grad=True instead of an nn.Parameter, so it is not registered.
+# breaks: Conv2D
+# symptom: not registered|parameters registered
+import torch
+from torch import nn
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = torch.rand(kernel_size, requires_grad=True)
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return corr2d(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, dtype=X.dtype, device=X.device, requires_grad=True)
+    for i in range(num_epochs):
+        l = ((corr2d(X, K) - Y) ** 2).sum()
+        grad, = torch.autograd.grad(l, K)
+        with torch.no_grad():
+            K -= lr * grad
+    return K.detach()

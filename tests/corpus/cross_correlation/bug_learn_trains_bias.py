@@ -1,0 +1,38 @@
+# learn_kernel trains the student's Conv2D (weight zeroed but with a trainable bias), so it fits weight and bias together.
+# breaks: learn_kernel
+# symptom: reference|recover
+import torch
+from torch import nn
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return corr2d(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    net = Conv2D(kernel_size).to(dtype=X.dtype, device=X.device)
+    with torch.no_grad():
+        net.weight.zero_()
+    for i in range(num_epochs):
+        l = ((net(X) - Y) ** 2).sum()
+        net.zero_grad()
+        l.backward()
+        with torch.no_grad():
+            for p in net.parameters():
+                p -= lr * p.grad
+    return net.weight.detach().clone()

@@ -1,0 +1,36 @@
+# Leftover debugging code: works on a copy of X but then centres the caller's X in place through X.data (to plot it), so the input is changed.
+# breaks: corr2d, Conv2D, learn_kernel
+# symptom: modified|untouched|reference|recover
+import torch
+from torch import nn
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    Xc = X.clone()
+    X.data -= X.data.mean()          # centre the image so the plot looks nicer
+    Y = torch.zeros((Xc.shape[0] - h + 1, Xc.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (Xc[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return corr2d(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, dtype=X.dtype, device=X.device, requires_grad=True)
+    for i in range(num_epochs):
+        l = ((corr2d(X, K) - Y) ** 2).sum()
+        grad, = torch.autograd.grad(l, K)
+        with torch.no_grad():
+            K -= lr * grad
+    return K.detach()

@@ -1,0 +1,34 @@
+# Assumes a square kernel: uses K.shape[0] for both the height and the width.
+# breaks: corr2d, Conv2D, learn_kernel
+# symptom: shape|values|raised
+import torch
+from torch import nn
+
+
+def corr2d(X, K):
+    k = K.shape[0]
+    Y = torch.zeros((X.shape[0] - k + 1, X.shape[1] - k + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + k, j:j + k] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return corr2d(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, dtype=X.dtype, device=X.device, requires_grad=True)
+    for i in range(num_epochs):
+        l = ((corr2d(X, K) - Y) ** 2).sum()
+        grad, = torch.autograd.grad(l, K)
+        with torch.no_grad():
+            K -= lr * grad
+    return K.detach()

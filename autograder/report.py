@@ -1,6 +1,8 @@
 """Per-submission feedback pages built from a ``results.json`` dict: text, Markdown and HTML."""
 from __future__ import annotations
 
+import re
+
 from .show import indent
 
 
@@ -28,3 +30,61 @@ def text_feedback(results: dict) -> str:
                 lines.append(indent(t["output"], "         "))
     lines.append(f"Total: {results['score']:g} / {results.get('max_score', 0):g}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown and HTML pages (autograder/templates/feedback.{md,html}.j2), one per submission.
+
+def _pts(x) -> str:
+    try:
+        return f"{float(x):g}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _env(autoescape: bool):
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+    env = Environment(loader=PackageLoader("autograder", "templates"), autoescape=autoescape,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["pts"] = _pts
+    env.filters["fence"] = lambda s: "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", str(s))), default=0))
+    env.filters["mdcell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
+    return env
+
+
+def feedback_context(results: dict, assignment: str = "", student: str = "", title: str = "",
+                     exercise_titles: dict | None = None, when: str = "") -> dict:
+    """What the feedback templates show: per exercise its score and checks, the failing checks'
+    messages (a message repeated by several checks of one exercise is printed once)."""
+    exercise_titles = exercise_titles or {}
+    exercises = []
+    for ex, tests in _by_exercise(results).items():
+        checks, seen = [], {}
+        for t in tests:
+            name = t["tags"][1] if len(t["tags"]) > 1 else t["name"]
+            passed = t["status"] == "passed"
+            msg = "" if passed else (t.get("output") or "(no message)")
+            same_as = seen.get(msg) if msg else None
+            if msg and same_as is None:
+                seen[msg] = name
+            checks.append({"name": name, "passed": passed, "score": t["score"],
+                           "max_score": t["max_score"], "message": msg, "same_as": same_as})
+        exercises.append({"name": ex, "title": exercise_titles.get(ex, ""), "checks": checks,
+                          "score": sum(t["score"] for t in tests),
+                          "max_score": sum(t["max_score"] for t in tests)})
+    return {"title": title or f"Feedback: {assignment}", "assignment": assignment,
+            "student": student, "score": results.get("score", 0),
+            "max_score": results.get("max_score", 0), "note": results.get("output", ""),
+            "exercises": exercises, "when": when}
+
+
+def markdown_feedback(results: dict, **context) -> str:
+    """A Markdown page for one submission (keyword arguments as for ``feedback_context``)."""
+    return _env(False).get_template("feedback.md.j2").render(**feedback_context(results, **context))
+
+
+def html_feedback(results: dict, **context) -> str:
+    """A self-contained HTML page for one submission (keyword arguments as for
+    ``feedback_context``); every student-controlled string is escaped."""
+    return _env(True).get_template("feedback.html.j2").render(**feedback_context(results, **context))

@@ -1,0 +1,478 @@
+"""Run a submission in an isolated worker process: the grader's side of the boundary.
+
+``open_worker(cells, sandboxed, device)`` returns a transport (``.request(req) -> reply``,
+``.problems``, ``.close()``) whose requests are answered by ``worker.execute`` in a separate,
+hardened process forked from a *zygote* (``worker/zygote.py``). The zygote imports torch once and
+is started lazily, once per grader process (a parallel job is a process, so each gets its own) and
+reused for every submission that process grades; forking a worker costs milliseconds.
+
+- ``sandboxed=True`` (``--isolation sandbox``): the zygote runs under bubblewrap. Workers see only
+  the Python installation and the virtual environment (read-only), the worker package alone
+  (mounted as ``/opt/convkit/convkit_worker``), an empty ``/tmp``, their own ``/proc`` and a
+  minimal ``/dev``; no network, no view of the grader's processes, IPC or environment. The
+  repository (checks, solutions, gradebook, other submissions) is not mounted. As root, the
+  zygote keeps only the capabilities it needs to drop each worker to ``nobody`` and to kill and
+  clean up after it; without root, bubblewrap also creates a user namespace, and workers keep the
+  caller's uid inside it (they can then signal the zygote: the next request starts a new one).
+- ``sandboxed=False`` (``--isolation process``): the same zygote and the same hardened workers
+  (own session, resource limits, ``nobody`` when root, no network when the kernel allows it),
+  without a filesystem sandbox: for a student's ``make check`` on their own machine.
+
+Everything a worker sends is read by ``wire.recv`` (validated JSON header plus raw tensor bytes,
+never pickle) under a deadline. On a timeout, a crash, a malformed or over-large reply, the
+request raises ``WorkerLost`` (its message follows "your code " in the student's report), the
+worker's whole process group is killed and reaped, and the next request starts a fresh worker
+that runs the submission's cells again. A submission whose cells hang or crash while loading is
+not retried: every request then raises the same ``WorkerLost``.
+
+GPU memory: ``RLIMIT_AS`` cannot bound a CUDA worker (the driver reserves huge address ranges), so
+a CUDA worker has no address-space limit here. Bound it with a cgroup v2 memory limit around the
+grader (``systemd-run --scope -p MemoryMax=8G python -m autograder ...``) or per worker with a
+delegated cgroup; neither is done by this module.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .student import WorkerLost
+from .worker import wire
+
+CALL_TIMEOUT_S = 5.0        # wall time for one request
+LOAD_TIMEOUT_S = 10.0       # wall time for running the submission's cells
+START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
+CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
+MEMORY_HEADROOM = 3 << 30   # address space a CPU worker may add to the zygote's
+
+WORKER_DIR = Path(__file__).resolve().parent / "worker"
+SANDBOX_ROOT = "/opt/convkit"
+SANDBOX_PACKAGE = "convkit_worker"
+
+# Run the zygote from the worker package alone, loaded under the name ``convkit_worker``, with -S
+# so no .pth file (an editable install's path hook back into the repository, say) is processed.
+_BOOT = (
+    "import sys, json, importlib.util as u\n"
+    "pkg, fd, opts, paths = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])\n"
+    "sys.path.extend(p for p in paths if p not in sys.path)\n"
+    "spec = u.spec_from_file_location('convkit_worker', pkg + '/__init__.py', submodule_search_locations=[pkg])\n"
+    "m = u.module_from_spec(spec); sys.modules['convkit_worker'] = m; spec.loader.exec_module(m)\n"
+    "import convkit_worker.zygote as z\n"
+    "z.main(fd, opts)\n"
+)
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap") or (os.path.exists("/usr/bin/bwrap") and "/usr/bin/bwrap") or None
+
+
+def _site_dirs() -> list[str]:
+    """The import path entries the worker needs: the standard library and site-packages."""
+    import site
+    dirs = []
+    for p in sys.path:
+        if p and os.path.isdir(p) and (p.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))):
+            dirs.append(p)
+    for p in site.getsitepackages():
+        if p not in dirs and os.path.isdir(p):
+            dirs.append(p)
+    return dirs
+
+
+def _minimal_env() -> dict:
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0"}
+
+
+def _under(path: str, roots) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def sandbox_argv(root: bool | None = None) -> list[str]:
+    """The bubblewrap command line (up to, not including, the program) for the zygote."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise RuntimeError(
+            "--isolation sandbox needs bubblewrap, which is not installed: install it "
+            "(`apt-get install bubblewrap`) or pass `--isolation process` knowingly (student code "
+            "then runs without a filesystem sandbox and can read what this user can read).")
+    root = os.geteuid() == 0 if root is None else root
+    argv = [bwrap, "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
+    for k, v in _minimal_env().items():
+        argv += ["--setenv", k, v]
+    if root:
+        # No user namespace: the zygote must keep the power to drop each worker to nobody.
+        argv += ["--cap-drop", "ALL"]
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE",
+                    "CAP_FOWNER"):
+            argv += ["--cap-add", cap]
+    else:
+        argv += ["--unshare-user"]
+
+    binds: list[tuple[str, str]] = []       # (source on the host, target in the sandbox)
+    links: list[tuple[str, str]] = []       # (link text, path)
+    for top in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/libx32", "/sbin"):
+        if os.path.islink(top):
+            links.append((os.readlink(top), top))
+        elif os.path.isdir(top):
+            binds.append((top, top))
+    for f in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+              "/etc/nsswitch.conf", "/etc/alternatives"):
+        if os.path.exists(f):
+            binds.append((os.path.realpath(f) if f == "/etc/localtime" else f, f))
+    # The Python installation the venv's python resolves to, and the venv itself.
+    for p in (sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))):
+        for q in {p, os.path.realpath(p)}:
+            if os.path.isdir(q) and not _under(q, [t for _, t in binds]):
+                binds.append((q, q))
+    for p in _site_dirs():
+        rp = os.path.realpath(p)
+        if not _under(rp, [t for _, t in binds]):
+            binds.append((rp, rp))
+    targets = [t for _, t in binds] + [f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"]
+    parents = set()
+    for t in targets:
+        d = os.path.dirname(t)
+        while d not in ("/", ""):
+            parents.add(d)
+            d = os.path.dirname(d)
+    # bubblewrap makes the parents of bind targets 0700: an unprivileged worker could not reach
+    # its own Python. Make them first, traversable.
+    for d in sorted(parents, key=lambda x: (x.count("/"), x)):
+        if not _under(d, [t for _, t in binds]):
+            argv += ["--perms", "0755", "--dir", d]
+    for text, path in links:
+        argv += ["--symlink", text, path]
+    for src, dst in binds:
+        argv += ["--ro-bind", src, dst]
+    argv += ["--ro-bind", str(WORKER_DIR), f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"]
+    # If the kit itself is installed inside a mounted site-packages (not an editable install),
+    # hide it: the worker needs only the package mounted above.
+    kit = str(Path(__file__).resolve().parent)
+    if _under(kit, [t for _, t in binds]):
+        argv += ["--tmpfs", kit]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+             "--chdir", "/tmp"]
+    return argv
+
+
+def _exit_text(status) -> str:
+    if status is None:
+        return "exit status unknown"
+    if status < 0:
+        sig = -status
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        why = {signal.SIGKILL: "killed, perhaps for using too much memory",
+               signal.SIGXCPU: "killed for using too much CPU time",
+               signal.SIGSEGV: "a segmentation fault",
+               signal.SIGABRT: "aborted",
+               signal.SIGBUS: "a bus error"}.get(sig, name)
+        return f"exit code {status}: {why}"
+    if status == 0:
+        return "exit code 0: it ended the process itself, with os._exit or by closing its channel"
+    return f"exit code {status}"
+
+
+class ZygoteFailed(RuntimeError):
+    pass
+
+
+class Zygote:
+    """One long-lived zygote process and its control socket."""
+
+    def __init__(self, sandboxed: bool, memory_headroom: int = MEMORY_HEADROOM):
+        self.sandboxed = sandboxed
+        self.lock = threading.Lock()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.ctrl = ours
+        opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(memory_headroom)}
+        if sandboxed:
+            pkg = f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"
+            prefix = sandbox_argv()
+        else:
+            pkg = str(WORKER_DIR)
+            prefix = []
+        python = sys.executable
+        argv = prefix + [python, "-I", "-S", "-c", _BOOT, pkg, str(theirs.fileno()),
+                         json.dumps(opts), json.dumps(_site_dirs())]
+        log = os.environ.get("CONVKIT_ZYGOTE_LOG")
+        self.t0 = time.monotonic()
+        try:
+            self.proc = subprocess.Popen(
+                argv, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=open(log, "ab") if log else subprocess.DEVNULL,
+                env=_minimal_env(), start_new_session=True, close_fds=True,
+                cwd="/" if not sandboxed else None)
+        finally:
+            theirs.close()
+        hello = self._read(START_TIMEOUT_S)
+        if not hello.get("ready"):
+            self.close()
+            raise ZygoteFailed(f"the worker zygote did not start: {hello}")
+        self.pid_inside = hello.get("pid")
+        self.uid = hello.get("uid")
+        self.start_seconds = time.monotonic() - self.t0
+
+    def _read(self, timeout: float, want_fds: bool = False) -> dict:
+        self.ctrl.settimeout(timeout)
+        try:
+            data = self.ctrl.recv(1 << 16)
+        except (socket.timeout, OSError) as e:
+            self.close()
+            raise ZygoteFailed(f"the worker zygote did not answer ({e or type(e).__name__})") from None
+        if not data:
+            code = self.proc.poll()
+            self.close()
+            raise ZygoteFailed(f"the worker zygote ended (exit code {code}); set CONVKIT_ZYGOTE_LOG "
+                               f"to a file to see why")
+        return json.loads(data)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.ctrl.fileno() >= 0
+
+    def spawn(self, chan: socket.socket, device: str) -> int:
+        with self.lock:
+            try:
+                socket.send_fds(self.ctrl, [json.dumps({"op": "spawn", "device": device}).encode()],
+                                [chan.fileno()])
+            except OSError as e:
+                self.close()
+                raise ZygoteFailed(f"the worker zygote is gone ({e})") from None
+            reply = self._read(CONTROL_TIMEOUT_S)
+        if "pid" not in reply:
+            raise ZygoteFailed(f"the worker zygote could not fork: {reply.get('error')}")
+        return int(reply["pid"])
+
+    def kill(self, pid: int, grace: float = 0.0):
+        """Kill the worker's process group, reap it; returns its exit status (None if unknown)."""
+        with self.lock:
+            try:
+                self.ctrl.send(json.dumps({"op": "kill", "pid": pid, "grace": grace}).encode())
+                return self._read(CONTROL_TIMEOUT_S + grace).get("status")
+            except (OSError, ZygoteFailed):
+                # The zygote is gone: under bubblewrap its pid namespace went with it; in process
+                # mode every worker has a parent-death signal.
+                self.close()
+                return None
+
+    def close(self) -> None:
+        try:
+            self.ctrl.close()        # the zygote kills and reaps its workers, then exits
+        except OSError:
+            pass
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except OSError:
+                    proc.kill()
+                proc.wait()
+
+
+_zygotes: dict = {}
+_zygotes_lock = threading.Lock()
+
+
+def get_zygote(sandboxed: bool) -> Zygote:
+    """This process's zygote for the isolation level, started on first use (or after it died)."""
+    key = (os.getpid(), sandboxed, MEMORY_HEADROOM)
+    with _zygotes_lock:
+        z = _zygotes.get(key)
+        if z is None or not z.alive():
+            # A forked copy of this process must not share its parent's zygote: keyed by pid.
+            z = Zygote(sandboxed, MEMORY_HEADROOM)
+            _zygotes[key] = z
+        return z
+
+
+def shutdown() -> None:
+    """Stop this process's zygotes (and with them every worker). Runs at exit."""
+    with _zygotes_lock:
+        for key, z in list(_zygotes.items()):
+            if key[0] == os.getpid():
+                z.close()
+            del _zygotes[key]
+
+
+import atexit  # noqa: E402
+atexit.register(shutdown)
+
+
+class _Deadline:
+    """A socket whose ``recv``/``sendall`` share one wall-clock deadline."""
+
+    def __init__(self, sock: socket.socket, seconds: float):
+        self.sock = sock
+        self.end = time.monotonic() + seconds
+
+    def _arm(self):
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline")
+        self.sock.settimeout(left)
+
+    def recv(self, n: int) -> bytes:
+        self._arm()
+        return self.sock.recv(n)
+
+    def sendall(self, data) -> None:
+        view = memoryview(data)
+        while view:
+            self._arm()
+            sent = self.sock.send(view)
+            view = view[sent:]
+
+
+def _cells_message(cells) -> dict:
+    import torch
+    out = []
+    for name, src in cells:
+        raw = bytearray(str(src).encode("utf-8", "replace"))
+        out.append([str(name), torch.frombuffer(raw, dtype=torch.uint8) if raw
+                    else torch.empty(0, dtype=torch.uint8)])
+    return {"cells": out}
+
+
+def _clean_problems(problems) -> list[dict]:
+    if not isinstance(problems, list):
+        return []
+    out = []
+    for p in problems[:50]:
+        if isinstance(p, dict):
+            out.append({k: str(p.get(k, ""))[:3000] for k in ("cell", "type", "message", "trace")})
+    return out
+
+
+class WorkerTransport:
+    """Runs one submission's requests in an isolated worker; see the module's docstring."""
+
+    def __init__(self, cells, sandboxed: bool = True, device: str = "cpu",
+                 call_timeout: float | None = None, load_timeout: float | None = None):
+        self.cells = list(cells)
+        self.sandboxed = sandboxed
+        self.device = device
+        self.call_timeout = CALL_TIMEOUT_S if call_timeout is None else call_timeout
+        self.load_timeout = LOAD_TIMEOUT_S if load_timeout is None else load_timeout
+        self.problems: list[dict] = []
+        self.lost: str | None = None       # sticky: the cells themselves hang or crash
+        self.sock: socket.socket | None = None
+        self.pid: int | None = None
+        self.zygote: Zygote | None = None
+        self.workers_started = 0
+        self._start()
+
+    # -- worker life ------------------------------------------------------------------------
+    def _start(self) -> None:
+        self.zygote = get_zygote(self.sandboxed)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            try:
+                self.pid = self.zygote.spawn(theirs, self.device)
+            except ZygoteFailed:
+                self.zygote = get_zygote(self.sandboxed)     # it died: one new one, one retry
+                self.pid = self.zygote.spawn(theirs, self.device)
+        finally:
+            theirs.close()
+        self.sock = ours
+        self.workers_started += 1
+        chan = _Deadline(ours, self.load_timeout)
+        try:
+            wire.send(chan, _cells_message(self.cells))
+            hello, _ = wire.recv(chan)
+        except (TimeoutError, socket.timeout):
+            self._end()
+            self.lost = f"did not finish loading within {self.load_timeout:g} s (an endless loop " \
+                        f"or a long computation at the top level of your code?)"
+        except (EOFError, ConnectionError, BrokenPipeError):
+            status = self._end(grace=0.5)
+            self.lost = f"crashed the worker while loading ({_exit_text(status)})"
+        except Exception:
+            self._end()
+            self.lost = "sent an over-large or malformed message while loading"
+        else:
+            if not isinstance(hello, dict) or hello.get("ready") is not True:
+                self._end()
+                self.lost = "sent an over-large or malformed message while loading"
+            elif self.workers_started == 1:
+                self.problems = _clean_problems(hello.get("problems"))
+        if self.lost and self.workers_started == 1:
+            self.problems.append({"cell": "", "type": "WorkerLost", "message": "your code " + self.lost,
+                                  "trace": ""})
+
+    def _end(self, grace: float = 0.0):
+        """Kill the worker's process group and reap it; returns its exit status."""
+        sock, pid, self.sock, self.pid = self.sock, self.pid, None, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        if pid is not None and self.zygote is not None:
+            return self.zygote.kill(pid, grace)
+        return None
+
+    # -- the transport ----------------------------------------------------------------------
+    def request(self, req: dict) -> dict:
+        if self.lost:
+            raise WorkerLost(self.lost)
+        if self.sock is None:
+            self._start()
+            if self.lost:
+                raise WorkerLost(self.lost)
+        chan = _Deadline(self.sock, self.call_timeout)
+        try:
+            wire.send(chan, req)
+            reply, _ = wire.recv(chan)
+        except (TimeoutError, socket.timeout):
+            self._end()
+            raise WorkerLost(f"did not return within {self.call_timeout:g} s (an endless loop?)") from None
+        except (EOFError, ConnectionError, BrokenPipeError):
+            status = self._end(grace=0.5)
+            raise WorkerLost(f"crashed the worker ({_exit_text(status)})") from None
+        except Exception:
+            self._end()
+            raise WorkerLost("sent an over-large or malformed reply") from None
+        if not isinstance(reply, dict):
+            self._end()
+            raise WorkerLost("sent an over-large or malformed reply")
+        return reply
+
+    def close(self) -> None:
+        self._end()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            if self.pid is not None:
+                self.close()
+        except Exception:
+            pass
+
+
+def open_worker(cells, sandboxed: bool = True, device: str = "cpu", **kw) -> WorkerTransport:
+    """A transport for ``cells`` in a fresh isolated worker (see the module's docstring)."""
+    if sandboxed and bwrap_path() is None:
+        sandbox_argv()   # raises the RuntimeError that tells the instructor what to do
+    return WorkerTransport(cells, sandboxed=sandboxed, device=device, **kw)

@@ -1,0 +1,81 @@
+"""The worker's request loop: load the submission, then answer the grader's requests over a socket.
+
+Runs inside the hardened worker (see ``zygote``), after its limits are in place. Messages cross
+only through ``wire`` in both directions. A reply that could not cross (a result larger than
+``wire.MAX_PAYLOAD``, a tensor the encoder chokes on) becomes an ``error`` reply that says so, which
+fails the check that asked; nothing here decides a grade.
+"""
+from __future__ import annotations
+
+import math
+
+from . import execute, wire
+
+
+def _tensor_bytes(obj, seen=None, depth=0) -> int:
+    """Bytes of tensor data a reply would carry; stops early past the limit."""
+    import torch
+    if depth > 20:
+        return 0
+    if isinstance(obj, torch.Tensor):
+        try:
+            return math.prod(obj.shape) * obj.element_size()
+        except BaseException:
+            return wire.MAX_PAYLOAD + 1
+    total = 0
+    if isinstance(obj, dict):
+        items = obj.values()
+    elif isinstance(obj, (list, tuple)):
+        items = obj
+    else:
+        return 0
+    for v in items:
+        total += _tensor_bytes(v, seen, depth + 1)
+        if total > wire.MAX_PAYLOAD:
+            break
+    return total
+
+
+def _unsendable(why: str) -> dict:
+    return {"error": {"type": "ResultTooLarge" if "large" in why else "UnsendableResult",
+                      "message": why, "trace": ""}}
+
+
+def encode_reply(reply) -> bytes:
+    """Encode a reply; one that cannot cross becomes an error reply."""
+    try:
+        size = _tensor_bytes(reply)
+        if size > wire.MAX_PAYLOAD:
+            return wire.encode(_unsendable(
+                f"the result is too large to send back to the grader (more than "
+                f"{wire.MAX_PAYLOAD >> 20} MiB of tensor data)"))
+        msg = wire.encode(reply)
+        if len(msg) > 4 + wire.MAX_HEADER + wire.MAX_PAYLOAD:
+            return wire.encode(_unsendable("the result is too large to send back to the grader"))
+        return msg
+    except MemoryError:
+        return wire.encode(_unsendable("the result is too large to send back to the grader "
+                                       "(out of memory while encoding it)"))
+    except BaseException as e:
+        try:
+            what = f"{type(e).__name__}: {e}"[:300]
+        except BaseException:
+            what = type(e).__name__
+        return wire.encode(_unsendable(f"the result could not be sent back to the grader ({what})"))
+
+
+def run(sock, cells) -> None:
+    """Load ``cells``, say ready, answer requests until the grader hangs up."""
+    ns = execute.load_source(cells)
+    problems = ns.get("__convkit_problems__", [])
+    sock.sendall(encode_reply({"ready": True, "problems": problems}))
+    while True:
+        try:
+            req, _ = wire.recv(sock)
+        except (EOFError, OSError, wire.WireError):
+            return
+        try:
+            reply = execute.execute(ns, req)
+        except BaseException as e:     # an odd BaseException from student code: report, go on
+            reply = execute._error(e)
+        sock.sendall(encode_reply(reply))

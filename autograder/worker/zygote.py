@@ -1,0 +1,320 @@
+"""The zygote: imports torch once, then forks one hardened worker per submission.
+
+Started by the grader (``autograder.isolation``), inside bubblewrap for ``--isolation sandbox`` or
+as a plain child process for ``--isolation process``. It is run from this package alone (mounted or
+loaded under the name ``convkit_worker``), so it never sees the checks, the oracle or the
+solutions, and it imports nothing outside this package besides the standard library, torch and
+numpy.
+
+Control protocol (a ``SOCK_SEQPACKET`` unix socket, one JSON object per packet, one order at a
+time; the grader always waits for the answer):
+
+- zygote -> grader, once started: ``{"ready": true, "pid", "uid"}``
+- ``{"op": "spawn", "device"}`` with one socket fd attached (SCM_RIGHTS): fork a worker that serves
+  requests on that socket; answer ``{"pid": n}``.
+- ``{"op": "kill", "pid", "grace"}``: wait up to ``grace`` s for the worker to end by itself, then
+  SIGKILL its whole process group, reap it and remove its folder; answer ``{"pid", "status"}``
+  (``status`` as ``os.waitstatus_to_exitcode``: negative for a signal).
+- end of file on the control socket: kill and reap every worker, remove their folders, exit.
+
+The worker (the forked child), before any student code runs: its own session and process group,
+no fd but its channel (stdin/stdout/stderr on /dev/null, so prints go nowhere), resource limits
+(CPU time, address space on CPU, no new processes or threads, small files, few fds, no core
+dumps), a private empty folder as cwd holding only the submission's source, the ``nobody`` user
+with no groups and ``PR_SET_NO_NEW_PRIVS`` when the zygote runs as root, a parent-death signal, and
+an empty ``os.environ``. Then it runs the cells (``execute.load_source``), sends
+``{"ready": true, "problems": [...]}`` and answers requests until the grader hangs up
+(``serve.serve``).
+
+When not root (a student's laptop, an instructor without root), the worker keeps the caller's
+uid: under bubblewrap it is still confined by the user, pid, network and mount namespaces, but it
+can signal the zygote (the grader notices and starts a new one); in ``process`` mode it can read
+whatever that user can read and signal that user's processes: ``process`` isolation protects the
+grade against accidents (hangs, crashes, floods, memory), not against a hostile student.
+
+GPU workers: ``RLIMIT_AS`` breaks CUDA (it reserves huge virtual ranges), so it is not set for a
+CUDA worker; the worker initialises CUDA itself after the fork (never the zygote) and before the
+limits on processes are set (the driver starts threads). The memory of a GPU worker should be
+bounded by a cgroup v2 memory limit instead: with a delegated cgroup, write the worker's pid into
+a child cgroup whose ``memory.max`` is set (``systemd-run --scope -p MemoryMax=4G`` around the
+grader does the same for the whole grader). This module does not do that; see the report in
+``autograder/isolation.py``.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import time
+
+NOBODY = 65534
+CPU_SECONDS = 60
+MEMORY_HEADROOM = 3 << 30         # address space a CPU worker may add to what the zygote holds
+FILE_SIZE = 1 << 20
+OPEN_FILES = 64
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+CLONE_NEWNET = 0x40000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWUSER = 0x10000000
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _prctl(option: int, arg: int) -> None:
+    if _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0)) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"prctl({option}): {os.strerror(e)}")
+
+
+def _unshare(flags: int) -> bool:
+    return _libc.unshare(ctypes.c_int(flags)) == 0
+
+
+def _vmsize() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 << 30
+
+
+# ---------------------------------------------------------------------------------------------
+# the worker (forked child)
+
+
+def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
+    """Everything between fork and the first line of student code. Raises on any failure."""
+    os.setsid()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)     # too-large writes fail with EFBIG instead
+    # Only the channel survives; 0, 1 and 2 point at /dev/null.
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        if fd != null:
+            os.dup2(null, fd)
+    keep = {0, 1, 2, chan}
+    if null not in keep:
+        os.close(null)
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    if not os.path.isdir("/proc/self/fd"):
+        os.closerange(3, chan)
+        os.closerange(chan + 1, 1 << 16)
+
+    root = os.geteuid() == 0
+    if opts.get("unshare") and not opts.get("sandboxed"):
+        # process mode: no network (and no shared IPC / hostname) where the kernel lets us cheaply
+        _unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) if root else \
+            _unshare(CLONE_NEWUSER | CLONE_NEWNET)
+
+    cuda = str(order.get("device", "cpu")).startswith("cuda")
+    if cuda:
+        import torch
+        torch.cuda.init()       # before the limits: the driver opens files and starts threads
+
+    # A private folder holding only the submission's source, as cwd.
+    os.chdir(folder)
+    os.umask(0o077)
+
+    limits = [(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5)),
+              (resource.RLIMIT_FSIZE, (FILE_SIZE, FILE_SIZE)),
+              (resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES)),
+              (resource.RLIMIT_CORE, (0, 0))]
+    if not cuda:
+        headroom = int(opts.get("memory_headroom", MEMORY_HEADROOM))
+        limits.append((resource.RLIMIT_AS, (_vmsize() + headroom,) * 2))
+    for which, value in limits:
+        soft, hard = resource.getrlimit(which)
+        new = tuple(v if hard == resource.RLIM_INFINITY else min(v, hard) for v in value)
+        resource.setrlimit(which, new)
+
+    if root:
+        os.setgroups([])
+        os.setresgid(NOBODY, NOBODY, NOBODY)
+        os.setresuid(NOBODY, NOBODY, NOBODY)
+        if os.getuid() == 0 or os.geteuid() == 0:
+            raise OSError("could not drop root")
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    # After the uid change (which clears it): die with the zygote.
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != opts["zygote_pid"]:
+        os._exit(70)
+    # No new processes or threads: set last, as the uid change above counts against it.
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    os.environ.clear()
+
+
+def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
+    from . import execute, serve, wire
+    try:
+        _harden(chan, folder, opts, order)
+    except BaseException:
+        os._exit(71)
+    sock = socket.socket(fileno=chan)
+    try:
+        first, _ = wire.recv(sock)
+        cells = [(str(name), bytes(src.numpy()).decode("utf-8", "replace") if hasattr(src, "numpy")
+                  else str(src)) for name, src in first["cells"]]
+    except BaseException:
+        os._exit(72)
+    try:
+        # The submission's own files, for a student who opens them; failures do not matter.
+        with open("submission.py", "w", encoding="utf-8") as f:
+            f.write("\n\n".join(src for _, src in cells)[:FILE_SIZE // 2])
+    except BaseException:
+        pass
+    serve.run(sock, cells)
+
+
+# ---------------------------------------------------------------------------------------------
+# the zygote
+
+
+class Zygote:
+    def __init__(self, ctrl: socket.socket, opts: dict):
+        self.ctrl = ctrl
+        self.opts = opts
+        self.children: dict[int, str] = {}
+        self.base = self._make_base()
+        self.count = 0
+
+    def _make_base(self) -> str:
+        import tempfile
+        base = tempfile.mkdtemp(prefix="convkit-")
+        os.chmod(base, 0o711)          # workers may enter their own folder, not list the others
+        return base
+
+    def send(self, obj: dict) -> None:
+        self.ctrl.send(json.dumps(obj).encode())
+
+    def spawn(self, order: dict, fds: list[int]) -> dict:
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            return {"error": "spawn needs exactly one fd"}
+        chan = fds[0]
+        self.count += 1
+        folder = os.path.join(self.base, f"w{self.count}")
+        os.mkdir(folder, 0o700)
+        if os.geteuid() == 0:
+            os.chown(folder, NOBODY, NOBODY)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.ctrl.close()
+                _worker(chan, folder, self.opts, order)
+            finally:
+                os._exit(0)
+        os.close(chan)
+        self.children[pid] = folder
+        return {"pid": pid}
+
+    def kill(self, pid: int, grace: float = 0.0) -> dict:
+        if pid not in self.children:
+            return {"pid": pid, "status": None, "error": "no such worker"}
+        status = None
+        end = time.monotonic() + max(0.0, min(float(grace), 5.0))
+        while True:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(st)
+                break
+            if time.monotonic() >= end:
+                break
+            time.sleep(0.005)
+        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                target()
+            except (ProcessLookupError, PermissionError):
+                pass
+        if status is None:
+            _, st = os.waitpid(pid, 0)
+            status = os.waitstatus_to_exitcode(st)
+        shutil.rmtree(self.children.pop(pid), ignore_errors=True)
+        return {"pid": pid, "status": status}
+
+    def shutdown(self) -> None:
+        for pid in list(self.children):
+            try:
+                self.kill(pid)
+            except OSError:
+                pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.ctrl, 1 << 16, 4)
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+            if not data:
+                for fd in fds:
+                    os.close(fd)
+                break
+            try:
+                order = json.loads(data)
+                if order.get("op") == "spawn":
+                    reply = self.spawn(order, fds)
+                elif order.get("op") == "kill":
+                    for fd in fds:
+                        os.close(fd)
+                    reply = self.kill(int(order["pid"]), order.get("grace", 0.0))
+                else:
+                    for fd in fds:
+                        os.close(fd)
+                    reply = {"error": f"unknown order {order.get('op')!r}"}
+            except Exception as e:  # a fault of ours: say so, keep serving
+                reply = {"error": f"{type(e).__name__}: {e}"}
+            try:
+                self.send(reply)
+            except OSError:
+                break
+        self.shutdown()
+
+
+def main(ctrl_fd: int, opts: dict) -> None:
+    ctrl = socket.socket(fileno=ctrl_fd)
+    if not opts.get("sandboxed"):
+        # process mode: do not outlive the grader (bubblewrap's --die-with-parent does this there)
+        try:
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except OSError:
+            pass
+    os.environ.clear()
+    import numpy  # noqa: F401  (imported once here, shared by every worker)
+    import torch
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    from . import execute, guard, serve, wire  # noqa: F401
+    opts = dict(opts, zygote_pid=os.getpid())
+    zygote = Zygote(ctrl, opts)
+    zygote.send({"ready": True, "pid": os.getpid(), "uid": os.geteuid()})
+    zygote.serve()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})

@@ -1,0 +1,44 @@
+"""Shared helpers for the kit's tests: grading a file and reading results by exercise."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
+ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
+
+
+def by_exercise(results: dict) -> dict[str, dict]:
+    """{exercise: {"score", "max", "failed": [(check, output)]}} from a results.json dict."""
+    out: dict[str, dict] = {}
+    for t in results["tests"]:
+        e = out.setdefault(t["tags"][0], {"score": 0.0, "max": 0.0, "failed": []})
+        e["score"] += t["score"]
+        e["max"] += t["max_score"]
+        if t["status"] == "failed":
+            e["failed"].append((t["tags"][1], t["output"]))
+    return out
+
+
+def corpus_header(path: Path) -> dict:
+    head = {}
+    for line in path.read_text().splitlines()[:3]:
+        m = re.match(r"#\s*(breaks|symptom):\s*(.*)$", line)
+        if m:
+            head[m.group(1)] = m.group(2).strip()
+    breaks = [b.strip() for b in head.get("breaks", "none").split(",") if b.strip()]
+    return {"breaks": [] if breaks == ["none"] else breaks, "symptom": head.get("symptom", "")}
+
+
+def corpus_files(prefix: str) -> list[Path]:
+    return sorted(p for a in ASSIGNMENTS for p in (CORPUS / a).glob(f"{prefix}_*.py"))
+
+
+def reference_module(assignment: str, dest: Path) -> Path:
+    """The solution notebook's code cells written out as one module (what a perfect student submits)."""
+    from autograder.reference import notebook_code
+    cells = notebook_code(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    path = dest / f"{assignment}_reference.py"
+    path.write_text("\n\n".join(src for _, src in cells))
+    return path

@@ -1,0 +1,178 @@
+"""The grading engine's verdicts: full marks for correct code however written, points lost exactly
+where a realistic bug is, clear messages, reproducible results, and the SPEC command line."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from autograder.assignments import all_assignments, get
+from autograder.grade import grade
+from support import (ASSIGNMENTS, ROOT, by_exercise, corpus_files, corpus_header,
+                     reference_module)
+
+# In-process grading checks the checks themselves; isolation has its own tests (test_isolation).
+ISO = "none"
+
+
+def _assignment_of(path):
+    return path.parent.name
+
+
+@pytest.mark.parametrize("path", corpus_files("ok"), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_correct_alternative_gets_full_marks(path):
+    results = grade(path, _assignment_of(path), isolation=ISO)
+    failed = [(t["name"], t["output"][:600]) for t in results["tests"] if t["status"] == "failed"]
+    assert not failed, f"{path.name} lost points: {failed}"
+    assert results["score"] == get(_assignment_of(path)).points
+
+
+@pytest.mark.parametrize("path", corpus_files("bug"), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_bug_loses_points_only_where_it_is(path):
+    head = corpus_header(path)
+    assert head["breaks"], f"{path.name} must say which exercise it breaks"
+    ex = by_exercise(grade(path, _assignment_of(path), isolation=ISO))
+    for name, e in ex.items():
+        if name in head["breaks"]:
+            assert e["score"] < e["max"], f"{path.name}: the bug in {name} was not caught"
+            text = "\n".join(f"{c}: {o}" for c, o in e["failed"])
+            assert re.search(head["symptom"], text, re.I | re.S), \
+                f"{path.name}: feedback for {name} does not name the symptom /{head['symptom']}/:\n{text[:1500]}"
+        else:
+            assert e["score"] == e["max"], \
+                f"{path.name}: {name} lost points without a bug: {e['failed'][:2]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_solution_gets_full_marks(assignment, tmp_path):
+    results = grade(reference_module(assignment, tmp_path), assignment, isolation=ISO)
+    assert results["score"] == results["max_score"] == 20, \
+        [t["name"] for t in results["tests"] if t["status"] == "failed"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_stub_scores_zero(assignment):
+    nb = ROOT / "assignments" / assignment / f"{assignment}.ipynb"
+    results = grade(nb, assignment, isolation=ISO)
+    assert results["score"] == 0
+    assert {t["tags"][0] for t in results["tests"]} == {e.name for e in get(assignment).exercises}
+    assert all("NotImplementedError" in t["output"] for t in results["tests"])
+
+
+def test_every_exercise_declares_points_that_add_up():
+    seen = set()
+    for a in all_assignments().values():
+        assert a.points == 20
+        for e in a.exercises:
+            assert e.name not in seen
+            seen.add(e.name)
+            assert len({c.name for c in e.checks}) == len(e.checks), f"duplicate check names in {e.name}"
+            assert all(c.points > 0 for c in e.checks)
+    assert seen == {"corr2d", "Conv2D", "learn_kernel", "conv_output_shape", "pad2d",
+                    "corr2d_pad_stride", "corr2d_multi_in", "corr2d_multi_in_out",
+                    "corr2d_multi_in_out_1x1"}
+
+
+def test_grading_twice_gives_identical_results():
+    path = ROOT / "tests" / "corpus" / "cross_correlation" / "bug_flipped_kernel.py"
+    if not path.exists():
+        path = corpus_files("bug")[0]
+    a, b = (grade(path, _assignment_of(path), isolation=ISO) for _ in range(2))
+    a.pop("execution_time"), b.pop("execution_time")
+    assert a == b
+    assert a["score"] < a["max_score"]
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600)
+
+
+def test_cli_writes_gradescope_json(tmp_path):
+    src = tmp_path / "sub.py"
+    src.write_text("import torch\n\ndef conv_output_shape(input_size, kernel_size, padding=0, stride=1):\n"
+                   "    p = lambda v: (v, v) if isinstance(v, int) else tuple(v)\n"
+                   "    n, k, q, s = map(p, (input_size, kernel_size, padding, stride))\n"
+                   "    return tuple((n[i] + 2 * q[i] - k[i]) // s[i] + 1 for i in range(2))\n")
+    out = tmp_path / "results.json"
+    r = _cli("grade", str(src), "--assignment", "padding_stride", "--json", str(out),
+             "--isolation", ISO)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())
+    ex = by_exercise(res)
+    assert set(ex) == {"conv_output_shape", "pad2d", "corr2d_pad_stride"}
+    assert ex["conv_output_shape"]["score"] == 4 and ex["pad2d"]["score"] == 0
+    assert res["score"] == pytest.approx(sum(t["score"] for t in res["tests"]))
+    for t in res["tests"]:
+        assert set(t) >= {"name", "score", "max_score", "status", "output", "tags"}
+        assert t["status"] in ("passed", "failed")
+    assert "not defined" in dict(ex["pad2d"]["failed"])["values"]
+    assert "conv_output_shape" in r.stdout        # the terminal table
+
+
+def test_cli_exit_codes_when_it_cannot_grade(tmp_path):
+    assert _cli("grade", str(tmp_path / "nope.py"), "--assignment", "channels").returncode != 0
+    (tmp_path / "x.py").write_text("")
+    r = _cli("grade", str(tmp_path / "x.py"), "--assignment", "no_such_assignment")
+    assert r.returncode != 0 and "unknown assignment" in r.stderr
+
+
+BAD_INPUTS = {
+    "syntax_error.py": ("def corr2d(X, K)\n    return X\n", "SyntaxError"),
+    "missing.py": ("import torch\n", "not defined"),
+    "wrong_type.py": ("def corr2d(X, K):\n    return [[0.0]]\n", "not a tensor"),
+    "raises.py": ("def corr2d(X, K):\n    return X[100, 100]\n", "raised IndexError"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_submissions_get_a_message_and_keep_other_credit(name, tmp_path):
+    src, words = BAD_INPUTS[name]
+    good_shape = ("\n\nfrom torch import nn\nimport torch\n"
+                  "def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):\n"
+                  "    K = torch.zeros(kernel_size, dtype=X.dtype, requires_grad=True)\n"
+                  "    for _ in range(num_epochs):\n"
+                  "        Yh = sum(K[a, b] * X[a:a + Y.shape[0], b:b + Y.shape[1]]\n"
+                  "                 for a in range(K.shape[0]) for b in range(K.shape[1]))\n"
+                  "        (g,) = torch.autograd.grad(((Yh - Y) ** 2).sum(), K)\n"
+                  "        K = (K - lr * g).detach().requires_grad_(True)\n"
+                  "    return K.detach()\n")
+    (tmp_path / name).write_text(src + ("" if name == "syntax_error.py" else good_shape))
+    ex = by_exercise(grade(tmp_path / name, "cross_correlation", isolation=ISO))
+    assert ex["corr2d"]["score"] == 0
+    text = "\n".join(o for _, o in ex["corr2d"]["failed"])
+    assert words in text, text[:800]
+    if name != "syntax_error.py":
+        assert ex["learn_kernel"]["score"] == ex["learn_kernel"]["max"]
+
+
+def test_malformed_and_empty_notebooks(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "cross_correlation.ipynb").write_text("{ not json")
+    res = grade(bad, "cross_correlation", isolation=ISO)
+    assert res["score"] == 0 and "malformed JSON" in res["output"]
+    assert len(by_exercise(res)) == 3
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = grade(empty, "cross_correlation", isolation=ISO)
+    assert res["score"] == 0 and "no notebook" in res["output"]
+    nocode = tmp_path / "nocode"
+    nocode.mkdir()
+    (nocode / "a.ipynb").write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": "hi",
+                                                           "metadata": {}}], "metadata": {},
+                                                "nbformat": 4, "nbformat_minor": 5}))
+    assert "no code cells" in grade(nocode, "cross_correlation", isolation=ISO)["output"]
+
+
+def test_second_notebook_in_a_folder_is_reported(tmp_path):
+    sub = tmp_path / "channels"
+    sub.mkdir()
+    nb = ROOT / "assignments" / "channels" / "channels.ipynb"
+    (sub / "channels.ipynb").write_text(nb.read_text())
+    (sub / "channels-Copy1.ipynb").write_text(nb.read_text())
+    res = grade(sub, "channels", isolation=ISO)
+    assert "channels-Copy1.ipynb" in res["output"] and "graded channels.ipynb" in res["output"]

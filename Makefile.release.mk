@@ -7,7 +7,7 @@ VENV ?= .venv
 RELEASE_ASSIGNMENTS := cross_correlation padding_stride channels
 
 .PHONY: release
-release:
+release: install
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	mkdir -p "$$tmp/home" "$$tmp/config" "$$tmp/data"; \
 	for a in $(RELEASE_ASSIGNMENTS); do \

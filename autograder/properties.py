@@ -33,11 +33,22 @@ class ConvTask:
         return student.call(self.name, case["X"], case["K"], **self.kwargs(case), **extra)
 
     def expected(self, case) -> torch.Tensor:
-        return oracle.conv(case["X"], case["K"], case.get("padding", 0), case.get("stride", 1))
+        return memo(case, "_expected", lambda: oracle.conv(
+            case["X"], case["K"], case.get("padding", 0), case.get("stride", 1)))
 
     def scale(self, case) -> torch.Tensor:
-        return oracle.conv(case["X"], case["K"], case.get("padding", 0), case.get("stride", 1),
-                           absolute=True)
+        return memo(case, "_scale", lambda: oracle.conv(
+            case["X"], case["K"], case.get("padding", 0), case.get("stride", 1), absolute=True))
+
+
+def memo(case: dict, key: str, compute):
+    """Cache an oracle answer on its case: replayed cases are shared by every student.
+
+    Keys start with "_" so they are never shown; build a changed case from its public keys only.
+    """
+    if key not in case:
+        case[key] = compute()
+    return case[key]
 
 
 # ---- case strategies --------------------------------------------------------------------------
@@ -119,13 +130,13 @@ def check_result(task: ConvTask, r, case: dict, exact: bool = False) -> torch.Te
 def book(task: ConvTask, examples: list[tuple[dict, list]], points: float) -> Check:
     """The book's worked examples, with the book's numbers."""
     def verify(student, case):
-        expected = torch.tensor(case["_expected"], dtype=torch.float64)
-        c = {k: v for k, v in case.items() if k != "_expected"}
+        expected = torch.tensor(case["_book"], dtype=torch.float64)
+        c = {k: v for k, v in case.items() if not k.startswith("_")}
         r = task.run(student, c)
         ctx = header(task, c) + "\n(the book's example)"
         got = require_tensor(r, task.name, ctx)
         require_close(got, expected, task.scale(c), c["X"].dtype, ctx, task.hints, c, exact=True)
-    exs = tuple({**case, "_expected": expected} for case, expected in examples)
+    exs = tuple({**case, "_book": expected} for case, expected in examples)
     return Check("book example", points, "the book's worked example gives the book's numbers",
                  verify, None, exs)
 
@@ -209,7 +220,7 @@ def gradients(task: ConvTask, points: float) -> Check:
         return case
 
     def verify(student, case):
-        c = {k: v for k, v in case.items() if k != "_G"}
+        c = {k: v for k, v in case.items() if not k.startswith("_")}
         G = case["_G"]
         r = task.run(student, c, grad={"wrt": [0, 1], "out": G})
         ctx = header(task, c)
@@ -218,9 +229,10 @@ def gradients(task: ConvTask, points: float) -> Check:
             raise Mismatch(f"{ctx}\nno gradient flows back from the result: it is not connected to "
                            f"X and K by autograd. Build it from tensor operations on X and K (no "
                            f".item(), float(), .tolist(), torch.tensor(...) of values, or .detach()).")
-        gX, gK = oracle.conv_grads(c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1))
-        aX, aK = oracle.conv_grads(c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1),
-                                   absolute=True)
+        gX, gK = memo(case, "_grads", lambda: oracle.conv_grads(
+            c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1)))
+        aX, aK = memo(case, "_agrads", lambda: oracle.conv_grads(
+            c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1), absolute=True))
         for label, got, want, scale in (("X", r.grads[0], gX, aX), ("K", r.grads[1], gK, aK)):
             if got is None:
                 raise Mismatch(f"{ctx}\nno gradient reaches {label}: the result does not depend on "
@@ -265,7 +277,7 @@ def translation_equivariance(task: ConvTask, points: float) -> Check:
     def verify(student, case):
         X, K = case["X"], case["K"]
         Y = check_result(task, task.run(student, case), case)
-        shifted = {**case, "X": X[:, 1:].contiguous()}
+        shifted = {"X": X[:, 1:].contiguous(), "K": K}
         Ys = check_result(task, task.run(student, shifted), shifted)
         if not torch.equal(Ys.to(torch.float64), Y[:, 1:].to(torch.float64)):
             raise Mismatch(f"{header(task, case)}\nshifting X one column to the left did not shift "

@@ -19,6 +19,23 @@ from .student import ForbiddenUsed, Missing, StudentRaised, WorkerLost
 CHECK_BUDGET_S = 20.0     # wall time one check may spend shrinking before we report what we have
 
 
+def _pin_constants() -> None:
+    """Make the example stream independent of which modules happen to be loaded.
+
+    Hypothesis draws about 5% of its values from constants it collects from every "local" module
+    in ``sys.modules`` (anything outside site-packages: the kit itself in an editable install, a
+    student's helper file, the notebook's folder). That would give a notebook's self-check and
+    ``make grade`` different examples, and let a submission steer its own inputs. Pin that pool
+    to empty (hypothesis's version is pinned, so this internal hook is stable for us).
+    """
+    from hypothesis.internal.conjecture import providers
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+
+
+_pin_constants()
+
+
 def hypothesis_settings(max_examples: int) -> settings:
     # Every value set explicitly: with CI set, hypothesis would otherwise load its 'ci' profile.
     return settings(
@@ -70,7 +87,14 @@ def _indent(text: str, by: str = "    ") -> str:
     return "\n".join(by + line for line in text.splitlines())
 
 
-def run_check(check: Check, student) -> tuple[bool, str]:
+# The derandomised example stream of a check is the same for every student until a failure
+# is found: record it from the first submission that passes, then replay it for the next ones
+# without hypothesis's per-example overhead. Only a submission that fails during the replay goes
+# through hypothesis itself, which meets the same examples, fails at the same one and shrinks it.
+_STREAMS: dict[int, list] = {}
+
+
+def run_check(check: Check, student, replay: bool = True) -> tuple[bool, str]:
     """Returns (passed, message). Raises ForbiddenUsed / WorkerLost / Missing to the caller."""
     last: dict = {}
     start = time.monotonic()
@@ -97,9 +121,23 @@ def run_check(check: Check, student) -> tuple[bool, str]:
                 return False, last["message"]
         return True, ""
 
+    stream = _STREAMS.get(id(check)) if replay else None
+    if stream is not None:
+        try:
+            for case in stream:
+                check.verify(student, case)
+            return True, ""
+        except (Mismatch, StudentRaised):
+            # Start hypothesis on a fresh worker, as the first student's run did not inherit
+            # state from a replay.
+            restart = getattr(student.transport, "restart", None)
+            if restart:
+                restart()
+    seen: list = []
     @hypothesis_settings(check.max_examples)
     @given(check.cases)
     def prop(case):
+        seen.append(case)
         attempt(case)
 
     for case in reversed(check.examples):
@@ -114,6 +152,8 @@ def run_check(check: Check, student) -> tuple[bool, str]:
         return False, ("different answers for the same input: your function gave a wrong answer once "
                        "and a right one when called again with the same input. Does it keep state "
                        "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
+    if replay:
+        _STREAMS.setdefault(id(check), seen)
     return True, ""
 
 
@@ -121,10 +161,18 @@ def run_exercise(exercise: Exercise, student, deadline: float | None = None) -> 
     """Run every check of one exercise; never raises for anything the student's code does."""
     t0 = time.monotonic()
     res = ExerciseResult(exercise.name, exercise.points)
+    hung = None
     for i, check in enumerate(exercise.checks):
         if deadline is not None and time.monotonic() > deadline:
             res.checks.append(CheckResult(check.name, check.points, 0.0,
                                           "not run: the submission used up its grading time", check.says))
+            continue
+        if hung:
+            # A function that hung once would most likely hang again: waiting out the limit for
+            # every remaining check only delays everyone's grades.
+            res.checks.append(CheckResult(check.name, check.points, 0.0,
+                                          f"not run: {exercise.name} {hung} in an earlier check",
+                                          check.says))
             continue
         try:
             ok, msg = run_check(check, student)
@@ -141,6 +189,8 @@ def run_exercise(exercise: Exercise, student, deadline: float | None = None) -> 
             break
         except WorkerLost as e:
             ok, msg = False, f"your code {e.args[0]}"
+            if "did not return" in str(e.args[0]) or "did not finish" in str(e.args[0]):
+                hung = str(e.args[0])
         except Exception as e:   # a fault of the grader itself: report it, keep grading
             ok, msg = False, (f"internal grader error in this check ({type(e).__name__}: {e}); "
                               f"please tell your instructor")

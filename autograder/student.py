@@ -19,6 +19,11 @@ from .worker import execute as _execute
 from .worker import wire
 
 
+# One limit for every path (a notebook's self-check, `make check`, `make grade`), so that the
+# same code earns the same points everywhere.
+CALL_TIMEOUT_S = 5.0
+
+
 class StudentRaised(Exception):
     def __init__(self, name: str, info: dict):
         super().__init__(f"{info.get('type')}: {info.get('message')}")
@@ -112,7 +117,7 @@ class InProcess:
     (main thread, Unix), so an endless loop in a notebook is reported instead of hanging the cell.
     """
 
-    def __init__(self, namespace: dict, call_timeout: float = 10.0):
+    def __init__(self, namespace: dict, call_timeout: float = CALL_TIMEOUT_S):
         self.namespace = namespace
         self.call_timeout = call_timeout
         self.problems = list(namespace.get("__convkit_problems__", []))

@@ -50,8 +50,8 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip().splitlines()[-2], file=sys.stderr)
         return 2
     for path in argv:
-        normalise_file(path)
-        print(f"normalised {path}")
+        changed = normalise_file(path)
+        print(f"{path}: {'normalised' if changed else 'already canonical'}")
     return 0
 
 

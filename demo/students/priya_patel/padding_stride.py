@@ -1,14 +1,19 @@
-"""Ints only: every function treats input_size, kernel_size, padding and stride as ints, so any
-pair argument raises TypeError.  With int arguments everything is right."""
+"""Int-only stride: conv_output_shape and pad2d handle ints and pairs, but corr2d_pad_stride
+uses stride as an int (range(0, ..., stride)), so a pair stride raises TypeError.  With an int
+stride it is right."""
 def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
-    o = (input_size + 2 * padding - kernel_size) // stride + 1
-    return (o, o)
+    def as_pair(v):
+        return (v, v) if isinstance(v, int) else (v[0], v[1])
+
+    n, k, p, s = as_pair(input_size), as_pair(kernel_size), as_pair(padding), as_pair(stride)
+    return ((n[0] + 2 * p[0] - k[0]) // s[0] + 1, (n[1] + 2 * p[1] - k[1]) // s[1] + 1)
 
 
 def pad2d(X, padding):
+    p_h, p_w = (padding, padding) if isinstance(padding, int) else padding
     n_h, n_w = X.shape
-    Z = X.new_zeros((n_h + 2 * padding, n_w + 2 * padding))
-    Z[padding:padding + n_h, padding:padding + n_w] = X
+    Z = X.new_zeros((n_h + 2 * p_h, n_w + 2 * p_w))
+    Z[p_h:p_h + n_h, p_w:p_w + n_w] = X
     return Z
 
 

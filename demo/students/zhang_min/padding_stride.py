@@ -1,20 +1,19 @@
-"""Per-side vs total padding: reads padding=p as p zeros IN TOTAL per dimension (p // 2 before,
-the rest after) instead of p on each side, in conv_output_shape (n + p - k) and in pad2d;
-corr2d_pad_stride agrees with that pad2d, so it is wrong whenever padding > 0.  Everything is
-right with padding 0, and ints and pairs are both handled."""
+"""Per-side vs total padding: conv_output_shape uses the book's formula n - k + p + 1, in which
+p is the TOTAL padding (both sides together), but here padding is per side (n + 2p - k), so it is
+wrong whenever padding > 0.  pad2d and corr2d_pad_stride (which sizes its result from the padded
+X, not with conv_output_shape) are right."""
 def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
     def two(v):
         return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
     n, k, p, s = two(input_size), two(kernel_size), two(padding), two(stride)
-    return tuple(int((n[d] + p[d] - k[d]) // s[d] + 1) for d in range(2))
+    return tuple(int((n[d] - k[d] + p[d]) // s[d] + 1) for d in range(2))
 
 
 def pad2d(X, padding):
     p_h, p_w = padding if isinstance(padding, (tuple, list)) else (padding, padding)
-    top, left = p_h // 2, p_w // 2
-    Z = X.new_zeros((X.shape[0] + p_h, X.shape[1] + p_w))
-    Z[top:top + X.shape[0], left:left + X.shape[1]] = X
+    Z = X.new_zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w))
+    Z[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
     return Z
 
 

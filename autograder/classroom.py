@@ -45,9 +45,7 @@ cannot be read, 130 on Ctrl-C.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -116,7 +114,8 @@ def grader_fingerprint() -> str:
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parent
     for p in sorted(pkg.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"):
+        if (p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+                and p.suffix in (".py", ".j2", ".json", ".toml", ".txt")):
             h.update(str(p.relative_to(pkg)).encode() + b"\0")
             h.update(p.read_bytes() + b"\0")
     for dist in ("hypothesis", "torch", "numpy"):
@@ -170,16 +169,17 @@ def _init_worker(isolation: str) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _WORKER["isolation"] = isolation
     if isolation != "none":
-        # Start the sandbox zygote before any reference solution or check is imported.
-        try:
-            from . import isolation as iso
-            for name in ("start_zygote", "warm_up", "prestart"):
-                fn = getattr(iso, name, None)
-                if callable(fn):
-                    fn()
-                    break
-        except ImportError:
-            pass    # grade() will report it for each submission
+        # Start this process's zygote now (it imports torch while the worker imports the checks);
+        # every submission this process grades forks its worker from it.
+        import threading
+
+        def start():
+            try:
+                from . import isolation as iso
+                iso.get_zygote(isolation == "sandbox")
+            except Exception:
+                pass    # grade() starts it again and reports what went wrong, per submission
+        threading.Thread(target=start, daemon=True).start()
     import torch
     torch.set_num_threads(1)
     from . import grade  # noqa: F401  (import once per worker, not per submission)
@@ -346,9 +346,11 @@ def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str
 
 def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation: str = "sandbox",
               device: str = "cpu", force: bool = False, gradebook: str | None = None,
-              show_progress: bool = True, start_method: str = "forkserver") -> Summary:
+              show_progress: bool = True, start_method: str = "forkserver",
+              fingerprint: str | None = None) -> Summary:
     """Grade every submission of ``course`` that needs it; write the per-class files.
 
+    ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
     Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
@@ -368,7 +370,7 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
                 summary.unknown.append(("*", a))
     all_jobs, unknown = discover(course, only, set(known))
     summary.unknown += unknown
-    fingerprint = grader_fingerprint()
+    fingerprint = fingerprint or grader_fingerprint()
     todo = []
     for job in all_jobs:
         job.key = job_key(job, fingerprint, isolation, device)
@@ -390,7 +392,7 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     except KeyboardInterrupt:
         summary.interrupted = True
 
-    assignment_ids = [a for a in known if not only or a in only]
+    assignment_ids = sorted((a for a in known if not only or a in only), key=_teaching_order)
     from . import classreport
     rows = classreport.collect(out, all_jobs, assignment_ids)
     names = {}
@@ -405,6 +407,13 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     summary.stats = classreport.stats(rows)
     summary.written += classreport.write_all(out, rows, names)
     return summary
+
+
+TEACHING_ORDER = ("cross_correlation", "padding_stride", "channels")   # D2L 6.2, 6.3, 6.4
+
+
+def _teaching_order(a: str):
+    return (TEACHING_ORDER.index(a), "") if a in TEACHING_ORDER else (len(TEACHING_ORDER), a)
 
 
 def gradebook_url(course: Path, given: str | None) -> str | None:

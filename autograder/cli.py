@@ -105,6 +105,9 @@ def main(argv=None) -> int:
     k.add_argument("--device", default="cpu")
     k.add_argument("--isolation", choices=["sandbox", "process"], default="sandbox")
     k.add_argument("--force", action="store_true", help="regrade everything, even unchanged")
+    k.add_argument("--gradebook", help="nbgrader gradebook to write the scores into: a path or an "
+                   "SQLAlchemy URL (default: COURSE/gradebook.db or COURSE/.nbgrader/gradebook.db "
+                   "when it exists)")
     k.set_defaults(func=cmd_class)
 
     args = p.parse_args(argv)

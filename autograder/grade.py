@@ -55,6 +55,7 @@ def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "c
         deadline = time.monotonic() + budget_s
         results = [run_exercise(ex, student, deadline) for ex in assignment.exercises]
         load_problems = student.problems()
+        student_seconds = student.seconds
     finally:
         close = getattr(transport, "close", None)
         if close:
@@ -67,11 +68,12 @@ def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "c
                 r.note += f" (Errors while running your code: {note})"
                 for c in r.checks:
                     c.message = r.note
-    return scoring.results_json(assignment, results, _extra(sub, notes, t0))
+    return scoring.results_json(assignment, results, _extra(sub, notes, t0, student_seconds))
 
 
-def _extra(sub, notes, t0) -> dict:
-    out = {"execution_time": round(time.monotonic() - t0, 3)}
+def _extra(sub, notes, t0, student_seconds: float = 0.0) -> dict:
+    out = {"execution_time": round(time.monotonic() - t0, 3),
+           "extra_data": {"student_code_seconds": round(student_seconds, 3)}}
     if notes:
         out["output"] = "\n".join(notes)
     out["output_format"] = "text"

@@ -30,6 +30,17 @@ import re
 from pathlib import Path
 
 
+def _alembic_on_path() -> None:
+    """nbgrader runs ``alembic`` when it creates a gradebook; without it on PATH it fails and
+    leaves a half-made database (NOTES.md). Put this interpreter's bin folder first."""
+    import os
+    import shutil
+    import sys
+    bindir = os.path.dirname(os.path.abspath(sys.executable))
+    if shutil.which("alembic") is None and os.path.exists(os.path.join(bindir, "alembic")):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def _course_id(db_url: str) -> str:
     """The course already in the gradebook when there is exactly one, else nbgrader's default."""
     from sqlalchemy import create_engine, inspect, text
@@ -107,10 +118,14 @@ def write_scores(db_url: str, course, data: dict) -> dict:
     """Write every graded submission of ``data`` (``classreport.collect``'s dict) into the
     gradebook at ``db_url``. Returns a summary, with the students' names for grades.csv."""
     from nbgrader.api import Gradebook, MissingEntry
+    _alembic_on_path()
     course = Path(course)
     course_id = _course_id(db_url)
     written, skipped, names = 0, [], {}
-    with Gradebook(db_url, course_id=course_id) as gb:
+    import warnings
+    with warnings.catch_warnings(), Gradebook(db_url, course_id=course_id) as gb:
+        # nbgrader's own add_submission triggers SQLAlchemy "not in session" warnings (harmless).
+        warnings.simplefilter("ignore")
         maps = {}
         for a, info in data["assignments"].items():
             if any(aa == a for (_, aa) in data["subs"]):

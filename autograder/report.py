@@ -25,9 +25,12 @@ def text_feedback(results: dict) -> str:
         for t in tests:
             mark = "PASS" if t["status"] == "passed" else "FAIL"
             lines.append(f"  [{mark}] {t['tags'][1]} ({t['score']:g}/{t['max_score']:g})")
-            if t["status"] == "failed" and t["output"] and t["output"] not in shown:
-                shown.add(t["output"])
-                lines.append(indent(t["output"], "         "))
+            if t["status"] == "failed" and t["output"]:
+                if t["output"] in shown:
+                    lines.append("         (the same input and message as above)")
+                else:
+                    shown.add(t["output"])
+                    lines.append(indent(t["output"], "         "))
     lines.append(f"Total: {results['score']:g} / {results.get('max_score', 0):g}")
     return "\n".join(lines)
 

@@ -78,6 +78,7 @@ class Student:
     def __init__(self, transport, device: str = "cpu"):
         self.transport = transport
         self.device = device
+        self.seconds = 0.0      # time spent inside the student's code, as the worker measured it
 
     def _ask(self, req: dict) -> dict:
         reply = self.transport.request(req)
@@ -87,6 +88,8 @@ class Student:
             raise Missing(req["name"])
         if "forbidden" in reply:
             raise ForbiddenUsed(str(reply["forbidden"]))
+        if isinstance(reply.get("seconds"), float):
+            self.seconds += reply["seconds"]
         if "error" in reply:
             raise StudentRaised(req["name"], reply["error"])
         return reply

@@ -1,0 +1,193 @@
+"""Grading throughput, side by side with nbgrader, on one generated class (issue: performance).
+
+    .venv/bin/python benchmarks/bench.py [--n 60] [--jobs 1 2] [--scale] [--nbgrader-n N]
+
+The class: N notebooks, cycling over the three assignments and over the kit's corpus of correct
+and buggy submissions (tests/corpus), each written into its assignment's released notebook. The
+same notebooks are graded by the kit's engine (`python -m autograder class`, isolated workers) and
+by `nbgrader autograde` (a kernel per notebook running the graded cells). Prints submissions per
+minute and their ratio, per-submission median and p95, peak memory, scaling with N and JOBS, the
+latency of a student's check of one notebook, and the grader's overhead (grading time over the
+time spent inside the student's own functions). Figures are printed, never asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
+
+
+def notebook_from_module(release: Path, module_src: str) -> dict:
+    """The released notebook with its exercise cells holding the module's code.
+
+    The first exercise cell gets the whole module (imports and helpers included); the other
+    exercise cells are emptied, so no stub redefines a name after it.
+    """
+    nb = json.loads(release.read_text())
+    first = True
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and meta.get("solution"):
+            cell["source"] = module_src if first else "# (see the first exercise cell)\n"
+            first = False
+    return nb
+
+
+def build_class(n: int, course: Path) -> list[tuple[str, str]]:
+    corpus = {a: sorted((ROOT / "tests" / "corpus" / a).glob("*.py")) for a in ASSIGNMENTS}
+    made = []
+    for i in range(n):
+        a = ASSIGNMENTS[i % 3]
+        files = corpus[a]
+        src = files[(i // 3) % len(files)].read_text()
+        ast.parse(src)
+        student = f"s{i:04d}"
+        folder = course / "submitted" / student / a
+        folder.mkdir(parents=True, exist_ok=True)
+        nb = notebook_from_module(ROOT / "assignments" / a / f"{a}.ipynb", src)
+        (folder / f"{a}.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+        made.append((student, a))
+    return made
+
+
+def _iso_env(tmp: Path) -> dict:
+    env = dict(os.environ)
+    for k in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
+        d = tmp / k.lower()
+        d.mkdir(exist_ok=True)
+        env[k] = str(d)
+    env["PATH"] = f"{Path(PY).parent}:{env['PATH']}"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_engine(course: Path, out: Path, jobs: int) -> dict:
+    if out.exists():
+        shutil.rmtree(out)
+    t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r = subprocess.run([PY, "-m", "autograder", "class", str(course), "--jobs", str(jobs),
+                        "--out", str(out), "--force"], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        print(r.stdout[-2000:], r.stderr[-2000:])
+        raise SystemExit("engine run failed")
+    per, student = [], 0.0
+    for p in (out / "autograded").glob("*/*/results.json"):
+        d = json.loads(p.read_text())
+        per.append(d.get("execution_time", 0.0))
+        student += d.get("extra_data", {}).get("student_code_seconds", 0.0)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"wall": wall, "per": per, "student_s": student, "peak_mb": max(peak, before) / 1024,
+            "graded": len(per)}
+
+
+def run_nbgrader(course_src: list[tuple[str, str]], class_dir: Path, tmp: Path) -> dict:
+    course = tmp / "nbcourse"
+    shutil.copytree(ROOT / "solutions", course / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    env = _iso_env(tmp)
+    common = [f"--CourseDirectory.root={course}", "--CourseDirectory.source_directory=source",
+              "--CourseDirectory.release_directory=release",
+              f"--CourseDirectory.db_url=sqlite:///{course}/gradebook.db"]
+    for a in ASSIGNMENTS:
+        subprocess.run([str(Path(PY).parent / "nbgrader"), "generate_assignment", a, "--force",
+                        *common], env=env, cwd=course, check=True, capture_output=True)
+    for student, a in course_src:
+        subprocess.run([str(Path(PY).parent / "nbgrader"), "db", "student", "add", student, *common],
+                       env=env, cwd=course, check=True, capture_output=True)
+        shutil.copytree(class_dir / "submitted" / student / a, course / "submitted" / student / a)
+    t = time.perf_counter()
+    for a in ASSIGNMENTS:
+        subprocess.run([str(Path(PY).parent / "nbgrader"), "autograde", a, "--force", *common],
+                       env=env, cwd=course, capture_output=True)
+    wall = time.perf_counter() - t
+    return {"wall": wall, "graded": len(course_src)}
+
+
+def check_latency() -> float:
+    """A student's check of one notebook, once torch is imported (median of 3)."""
+    code = ("import time, torch; from autograder.grade import grade; t = time.perf_counter(); "
+            "grade('{nb}', 'cross_correlation', isolation='process'); "
+            "print(time.perf_counter() - t)")
+    nb = ROOT / "demo" / "course" / "submitted" / "ada_lovelace" / "cross_correlation" / "cross_correlation.ipynb"
+    times = []
+    for _ in range(3):
+        r = subprocess.run([PY, "-c", code.format(nb=nb)], capture_output=True, text=True, cwd=ROOT)
+        times.append(float(r.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def p95(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))] if xs else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=60)
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--scale", action="store_true", help="also grade 2N and 4N (JOBS = max)")
+    ap.add_argument("--nbgrader-n", type=int, default=None,
+                    help="grade only the first K notebooks with nbgrader (default: all N)")
+    ap.add_argument("--skip-nbgrader", action="store_true")
+    args = ap.parse_args()
+
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as tmpd:
+        tmp = Path(tmpd)
+        course = tmp / "class"
+        made = build_class(args.n, course)
+        print(f"class: {len(made)} notebooks over {len(ASSIGNMENTS)} assignments (corpus: correct and buggy)")
+
+        engine = {}
+        for j in args.jobs:
+            engine[j] = run_engine(course, tmp / f"out{j}", j)
+            e = engine[j]
+            print(f"engine JOBS={j}: {e['wall']:.1f} s for {e['graded']} -> "
+                  f"{60 * e['graded'] / e['wall']:.1f} submissions/min; per submission median "
+                  f"{statistics.median(e['per']):.2f} s, p95 {p95(e['per']):.2f} s; peak RSS "
+                  f"{e['peak_mb']:.0f} MB")
+        j1, jmax = min(engine), max(engine)
+        if j1 != jmax:
+            print(f"speed-up JOBS={jmax} over JOBS={j1}: {engine[j1]['wall'] / engine[jmax]['wall']:.2f}x")
+        e = engine[jmax]
+        busy = sum(e["per"])
+        print(f"grader overhead: {busy:.1f} s grading / {e['student_s']:.1f} s in student code = "
+              f"{busy / max(e['student_s'], 1e-9):.2f}x (overhead {busy / max(e['student_s'], 1e-9) - 1:.2f}x)")
+
+        if args.scale:
+            for mult in (2, 4):
+                c2 = tmp / f"class{mult}"
+                build_class(args.n * mult, c2)
+                r = run_engine(c2, tmp / f"outs{mult}", jmax)
+                print(f"N={args.n * mult}: {r['wall']:.1f} s ({r['wall'] / engine[jmax]['wall']:.2f}x the time "
+                      f"of N={args.n})")
+
+        print(f"student check latency (one notebook, torch already imported): {check_latency():.2f} s")
+
+        if not args.skip_nbgrader:
+            k = args.nbgrader_n or len(made)
+            nbg = run_nbgrader(made[:k], course, tmp)
+            rate_nb = 60 * nbg["graded"] / nbg["wall"]
+            rate_engine = 60 * e["graded"] / e["wall"]
+            print(f"nbgrader autograde: {nbg['wall']:.1f} s for {nbg['graded']} -> {rate_nb:.1f} submissions/min")
+            print(f"throughput ratio engine(JOBS={jmax}) / nbgrader: {rate_engine / rate_nb:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

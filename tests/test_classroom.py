@@ -1,0 +1,269 @@
+"""The class runner (autograder/classroom.py), its per-class files and the gradebook writer.
+
+One temporary nbgrader course is graded once by ``python -m autograder class`` (module fixture);
+the other tests reuse it in-process with isolation "none". Submissions are kept cheap: one correct
+``cross_correlation`` module, one with a flipped kernel, one missing a function, one that makes
+the grading itself fail (a broken symlink), an empty folder and an unknown assignment folder.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+OK = '''import torch
+from torch import nn
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+    def forward(self, x):
+        return corr2d(x, self.weight) + self.bias
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, dtype=X.dtype, device=X.device, requires_grad=True)
+    for _ in range(num_epochs):
+        l = ((corr2d(X, K) - Y) ** 2).sum()
+        l.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+            K.grad.zero_()
+    return K.detach()
+'''
+FLIPPED = OK.replace("(X[i:i + h, j:j + w] * K).sum()", "(X[i:i + h, j:j + w] * K.flip(0, 1)).sum()")
+NO_LEARN = OK[:OK.index("def learn_kernel")]
+CSV_HEAD = ["student_id", "last_name", "first_name", "email", "score", "max_score"]
+
+
+def _write_course(course: Path) -> None:
+    sub = course / "submitted"
+    for student, text in (("ada", OK), ("bob", FLIPPED), ("cy", NO_LEARN)):
+        d = sub / student / "cross_correlation"
+        d.mkdir(parents=True)
+        (d / "cross_correlation.py").write_text(text)
+    crash = sub / "dan" / "cross_correlation"
+    crash.mkdir(parents=True)
+    # A hostile input that makes grading itself fail: a module that is a dangling symlink.
+    os.symlink("/nonexistent/convkit/cross_correlation.py", crash / "cross_correlation.py")
+    (sub / "eve" / "cross_correlation").mkdir(parents=True)        # empty submission
+    (sub / "ada" / "not_an_assignment").mkdir(parents=True)         # unknown folder
+    (sub / "ada" / "not_an_assignment" / "x.py").write_text("pass\n")
+    # nbgrader's own files in the output folders must survive.
+    keep = course / "autograded" / "ada" / "cross_correlation"
+    keep.mkdir(parents=True)
+    (keep / "cross_correlation.ipynb").write_text("{}")
+
+
+def _args(course, **kw):
+    base = dict(course=str(course), jobs=2, out=None, assignment=None, device="cpu",
+                isolation="none", force=False, gradebook=None)
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+def _results(course, student):
+    return json.loads((course / "autograded" / student / "cross_correlation" / "results.json").read_text())
+
+
+def _ex(results, name):
+    return sum(t["score"] for t in results["tests"] if t["tags"][0] == name)
+
+
+PIN = "test-fingerprint"   # the package is edited while tests run: pin the grader's fingerprint
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    from autograder.classroom import run_class
+    course = tmp_path_factory.mktemp("course")
+    _write_course(course)
+    t0 = time.monotonic()
+    summary = run_class(course, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
+    return SimpleNamespace(path=course, summary=summary, seconds=time.monotonic() - t0)
+
+
+def test_cli_class_command(tmp_path):
+    """`python -m autograder class` end to end, on a course that needs no student code run."""
+    (tmp_path / "submitted" / "eve" / "cross_correlation").mkdir(parents=True)
+    (tmp_path / "submitted" / "eve" / "homework9").mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "autograder", "class", str(tmp_path), "--jobs", "1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "graded 1" in proc.stdout and "homework9" in proc.stdout
+    assert "not a known assignment" in proc.stdout
+    for f in ("grades.csv", "class_report.html", "autograded/eve/cross_correlation/results.json",
+              "feedback/eve/cross_correlation/feedback.html"):
+        assert (tmp_path / f).is_file(), f
+    assert _results(tmp_path, "eve")["score"] == 0
+    proc = subprocess.run([sys.executable, "-m", "autograder", "class", str(tmp_path / "nope")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "no submitted/ folder" in proc.stderr
+
+
+def test_grader_change_regrades(tmp_path):
+    from autograder.classroom import run_class
+    (tmp_path / "submitted" / "eve" / "cross_correlation").mkdir(parents=True)
+    assert len(run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
+                         fingerprint="a").graded) == 1
+    assert run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
+                     fingerprint="a").graded == []
+    assert len(run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
+                         fingerprint="b").graded) == 1
+    assert len(run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
+                         fingerprint="b", force=True).graded) == 1
+
+
+def test_run_completes_and_reports(course):
+    s = course.summary
+    assert sorted(st for st, _ in s.graded) == ["ada", "bob", "cy", "dan", "eve"]
+    assert [(st, a) for st, a, _ in s.errors] == [("dan", "cross_correlation")]
+    assert s.unknown == [("ada", "not_an_assignment")]
+    assert not s.interrupted and s.stats["cross_correlation"]["n"] == 5
+
+
+def test_results_json_per_submission(course):
+    c = course.path
+    ada, bob, cy = _results(c, "ada"), _results(c, "bob"), _results(c, "cy")
+    assert ada["score"] == ada["max_score"] == 20
+    assert all(t["status"] == "passed" for t in ada["tests"])
+    assert _ex(bob, "corr2d") < 10 and _ex(bob, "learn_kernel") < 4
+    assert _ex(cy, "corr2d") == 10 and _ex(cy, "Conv2D") == 6 and _ex(cy, "learn_kernel") == 0
+    eve = _results(c, "eve")
+    assert eve["score"] == 0 and "no notebook" in eve["output"]
+    # nbgrader's own file in autograded/ is untouched
+    assert (c / "autograded" / "ada" / "cross_correlation" / "cross_correlation.ipynb").read_text() == "{}"
+    assert not (c / "autograded" / "ada" / "not_an_assignment").exists()
+
+
+def test_grading_failure_is_recorded_and_others_complete(course):
+    c = course.path
+    dan = _results(c, "dan")
+    assert dan["score"] == 0
+    assert {t["tags"][0] for t in dan["tests"]} == {"corr2d", "Conv2D", "learn_kernel"}
+    assert "could not grade" in dan["output"]
+    rec = json.loads((c / "autograded" / "dan" / "cross_correlation" / "convkit.json").read_text())
+    assert rec["status"] == "error" and "FileNotFoundError" in rec["error"]
+    assert _results(c, "ada")["score"] == 20
+
+
+def test_feedback_pages(course):
+    fb = course.path / "feedback" / "bob" / "cross_correlation"
+    html, md = (fb / "feedback.html").read_text(), (fb / "feedback.md").read_text()
+    for page in (html, md):
+        assert "values (small integers)" in page and "FAIL" in page
+        assert "图像卷积" in page
+    assert "<pre>" in html and "expected" in html
+    assert "## 1. `corr2d`" in md
+    ok = (course.path / "feedback" / "ada" / "cross_correlation" / "feedback.md").read_text()
+    assert "FAIL" not in ok and "20 / 20" in ok
+
+
+def test_grades_csv(course):
+    with open(course.path / "grades.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    assert head[:6] == CSV_HEAD
+    assert head[6:9] == ["cross_correlation", "padding_stride", "channels"][:len(head[6:9])]
+    assert "cross_correlation:corr2d" in head and "cross_correlation:learn_kernel" in head
+    assert [r[0] for r in body] == ["ada", "bob", "cy", "dan", "eve"]
+    by = {r[0]: dict(zip(head, r)) for r in body}
+    assert by["ada"]["cross_correlation"] == "20" and by["ada"]["cross_correlation:corr2d"] == "10"
+    assert by["cy"]["cross_correlation:learn_kernel"] == "0"
+    assert by["dan"]["score"] == "0"
+
+
+def test_class_report(course):
+    html = (course.path / "class_report.html").read_text()
+    assert "data:image/png;base64," in html
+    # the most common failed check: learn_kernel fails for bob and cy, corr2d's only for bob
+    assert "learn_kernel: recovers the edge kernel" in html and "2 students" in html
+    assert "dan" in html and "FileNotFoundError" in html
+    assert 'href="feedback/ada/cross_correlation/feedback.html"' in html
+
+
+def test_rerun_grades_nothing_then_only_the_changed(course):
+    from autograder.classroom import run_class
+    c = course.path
+    before = {s: (c / "autograded" / s / "cross_correlation" / "results.json").stat().st_mtime_ns
+              for s in ("ada", "bob", "cy", "dan", "eve")}
+    s = run_class(c, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
+    assert s.graded == [] and len(s.up_to_date) == 5
+    (c / "submitted" / "cy" / "cross_correlation" / "cross_correlation.py").write_text(
+        NO_LEARN + "\ndef learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):\n"
+                   "    raise NotImplementedError\n")
+    s = run_class(c, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
+    assert s.graded == [("cy", "cross_correlation")] and len(s.up_to_date) == 4
+    after = {st: (c / "autograded" / st / "cross_correlation" / "results.json").stat().st_mtime_ns
+             for st in before}
+    assert {st for st in before if before[st] != after[st]} == {"cy"}
+    assert "learn_kernel" in (c / "feedback" / "cy" / "cross_correlation" / "feedback.md").read_text()
+
+
+def test_gradebook_written_and_exported(course, tmp_path):
+    pytest.importorskip("nbgrader")
+    from autograder.classroom import run_class
+    c = course.path
+    db = tmp_path / "gradebook.db"
+    s = run_class(c, jobs=1, isolation="none", show_progress=False, gradebook=str(db),
+                  fingerprint=PIN)
+    assert s.graded == []      # the gradebook is written from the results on disk
+    assert s.gradebook and not s.gradebook.get("error"), s.gradebook
+    from nbgrader.api import Gradebook
+    with Gradebook("sqlite:///" + str(db)) as gb:
+        sub = gb.find_submission("cross_correlation", "ada")
+        assert sub.score == 20 and sub.max_score == 20
+        assert gb.find_submission("cross_correlation", "cy").score == 16
+        g = gb.find_grade("corr2d_test", "cross_correlation", "cross_correlation", "bob")
+        assert g.auto_score == _ex(_results(c, "bob"), "corr2d") and not g.needs_manual_grade
+        gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace")
+    # nbgrader's own export sees the scores; grades.csv now has the names
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+               HOME=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "jc"),
+               JUPYTER_DATA_DIR=str(tmp_path / "jd"))
+    out = tmp_path / "export.csv"
+    nbgrader = shutil.which("nbgrader", path=env["PATH"])
+    if nbgrader:
+        subprocess.run([nbgrader, "export", "--db", "sqlite:///" + str(db), "--to", str(out)],
+                       cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
+        rows = {r["student_id"]: r for r in csv.DictReader(open(out))}
+        assert float(rows["ada"]["score"]) == 20 and float(rows["cy"]["score"]) == 16
+    run_class(c, jobs=1, isolation="none", show_progress=False, gradebook=str(db),
+              fingerprint=PIN)
+    with open(c / "grades.csv", newline="") as f:
+        ada = next(r for r in csv.DictReader(f) if r["student_id"] == "ada")
+    assert ada["first_name"] == "Ada" and ada["last_name"] == "Lovelace"
+
+
+def test_sandbox_isolation(tmp_path):
+    try:
+        from autograder import isolation
+    except ImportError as e:
+        pytest.skip(f"autograder.isolation is not importable yet: {e}")
+    if not getattr(isolation, "bwrap_path", lambda: None)():
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    from autograder.classroom import run_class
+    for student, text in (("ada", OK), ("cy", NO_LEARN.replace("def corr2d", "def corr2d_x"))):
+        d = tmp_path / "submitted" / student / "cross_correlation"
+        d.mkdir(parents=True)
+        (d / "cross_correlation.py").write_text(text)
+    s = run_class(tmp_path, jobs=2, isolation="sandbox", show_progress=False)
+    assert not s.errors, s.errors
+    assert _ex(_results(tmp_path, "ada"), "corr2d") == 10
+    assert _ex(_results(tmp_path, "cy"), "corr2d") == 0

@@ -77,8 +77,8 @@ def _layer_case(draw, dtypes=st.just(torch.float64), values="int"):
     return {"k": k, "X": draw(make(n, dtype)), "W": draw(make(k, dtype)), "b": draw(make((1,), dtype))}
 
 
-def _forward(student, case, grad=None):
-    step = {"call": [case["X"]]}
+def _forward(student, case, grad=None, return_inputs=False):
+    step = {"call": [case["X"]], "return_inputs": return_inputs}
     if grad:
         step["grad"] = grad
     m = student.module("Conv2D", [case["k"]], [{"set": {"weight": case["W"], "bias": case["b"]}}, step])
@@ -151,6 +151,15 @@ def _layer_dtype(student, case):
     _check_layer_out(r, case)
 
 
+def _layer_untouched(student, case):
+    r = _forward(student, case, return_inputs=True)
+    _check_layer_out(r, case)
+    after = (r.inputs or [None])[0]
+    if after is None or not torch.equal(after.to(case["X"].dtype), case["X"]):
+        raise Mismatch(f"{_conv2d_ctx(case['k'], case['X'], case['W'], case['b'])}\nforward "
+                       f"modified its input X in place: after the call X = {show.tensor(after)}.")
+
+
 @st.composite
 def _layer_grad_case(draw):
     case = draw(_layer_case(st.sampled_from([torch.float64, torch.float32]), "float"))
@@ -186,7 +195,7 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
           tuple({"k": k} for k in ((1, 2), (3, 3), (2, 5), (4, 1)))),
     Check("book example", 0.5, "with weight [[1, -1]] and bias 0 the layer finds the book's vertical "
           "edges", _forward_values, None, (_EDGE_CASE,)),
-    Check("forward values", 2, "forward(X) = corr2d(X, weight) + bias for the weight and bias set",
+    Check("forward values", 1.5, "forward(X) = corr2d(X, weight) + bias for the weight and bias set",
           _forward_values, _layer_case()),
     Check("uses current parameters", 1, "forward uses the current weight and bias, not copies made "
           "earlier", _current_params, _two_param_sets(), max_examples=20),
@@ -195,6 +204,8 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
           max_examples=20),
     Check("gradients", 1, "a backward pass gives torch's gradients for X, weight and bias",
           _layer_grads, _layer_grad_case(), max_examples=25),
+    Check("inputs untouched", 0.5, "forward never modifies its input X in place", _layer_untouched,
+          _layer_case(), max_examples=20),
 ))
 
 # ---------------------------------------------------------------------------------------------

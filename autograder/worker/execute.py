@@ -140,6 +140,8 @@ def _module(namespace, req, g: guard.Guard):
         r = _describe(out, device)
         if grad:
             r["grads"] = _grads(out, leaves, _to_device(grad.get("out"), device))
+        if step.get("return_inputs"):
+            r["inputs"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
         results.append(r)
     return {"params": params, "attrs": attrs, "results": results}
 

@@ -105,3 +105,43 @@ def test_fft_is_allowed_even_though_it_pads_inside():
     with contextlib.redirect_stdout(buf):
         check("corr2d", corr2d)
     assert "forbidden" not in buf.getvalue()
+
+
+RECORDER = r'''
+import hashlib, sys, torch
+sys.path.insert(0, sys.argv[1])
+if len(sys.argv) > 2:
+    sys.path.insert(0, sys.argv[2])
+    import local_constants   # a "local" module full of constants, as a student's helper file is
+from autograder import check
+seen = hashlib.sha256()
+def corr2d(X, K):
+    seen.update(repr((X.dtype, X.tolist(), K.tolist())).encode())
+    h, w = K.shape
+    return torch.stack([torch.stack([(X[i:i + h, j:j + w] * K).sum()
+                                     for j in range(X.shape[1] - w + 1)])
+                        for i in range(X.shape[0] - h + 1)])
+import contextlib, io
+with contextlib.redirect_stdout(io.StringIO()):
+    pts = check("corr2d", corr2d)
+print(pts, seen.hexdigest())
+'''
+
+
+def test_same_examples_whatever_local_modules_are_loaded(tmp_path):
+    """Hypothesis mixes constants of loaded local modules into its draws; the kit pins that pool,
+    so a student's extra files cannot change (or steer) the examples they are graded on."""
+    import subprocess
+    import sys
+    from support import ROOT
+    mod = tmp_path / "mods"
+    mod.mkdir()
+    (mod / "local_constants.py").write_text(
+        "A = [123457, 987654321, 31337, 271828, 1618033, 0.123456789, 77.25, -2.875]\n")
+    (tmp_path / "rec.py").write_text(RECORDER)
+    runs = [subprocess.run([sys.executable, str(tmp_path / "rec.py"), str(ROOT), *extra],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
+            for extra in ([], [str(mod)])]
+    outs = [r.stdout.strip().splitlines()[-1] for r in runs]
+    assert outs[0].startswith("10.0 ")
+    assert outs[0] == outs[1]

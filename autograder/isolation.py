@@ -22,8 +22,10 @@ Everything a worker sends is read by ``wire.recv`` (validated JSON header plus r
 never pickle) under a deadline. On a timeout, a crash, a malformed or over-large reply, the
 request raises ``WorkerLost`` (its message follows "your code " in the student's report), the
 worker's whole process group is killed and reaped, and the next request starts a fresh worker
-that runs the submission's cells again. A submission whose cells hang or crash while loading is
-not retried: every request then raises the same ``WorkerLost``.
+that runs the submission's cells again. Each new name asked for (each exercise) also gets a fresh
+worker, so a function that tampers with its own process (monkeypatches torch, changes globals)
+cannot change the grade of the submission's other exercises. A submission whose cells hang or
+crash while loading is not retried: every request then raises the same ``WorkerLost``.
 
 GPU memory: ``RLIMIT_AS`` cannot bound a CUDA worker (the driver reserves huge address ranges), so
 a CUDA worker has no address-space limit here. Bound it with a cgroup v2 memory limit around the
@@ -51,6 +53,7 @@ LOAD_TIMEOUT_S = 10.0       # wall time for running the submission's cells
 START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
 CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
 MEMORY_HEADROOM = 3 << 30   # address space a CPU worker may add to the zygote's
+TMPFS_BYTES = 256 << 20     # the sandbox's /tmp (workers' folders), all workers together
 
 WORKER_DIR = Path(__file__).resolve().parent / "worker"
 SANDBOX_ROOT = "/opt/convkit"
@@ -96,7 +99,7 @@ def _under(path: str, roots) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def sandbox_argv(root: bool | None = None) -> list[str]:
+def sandbox_argv(root: bool | None = None, cuda: bool = False) -> list[str]:
     """The bubblewrap command line (up to, not including, the program) for the zygote."""
     bwrap = bwrap_path()
     if bwrap is None:
@@ -105,7 +108,10 @@ def sandbox_argv(root: bool | None = None) -> list[str]:
             "(`apt-get install bubblewrap`) or pass `--isolation process` knowingly (student code "
             "then runs without a filesystem sandbox and can read what this user can read).")
     root = os.geteuid() == 0 if root is None else root
-    argv = [bwrap, "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
+    # No --die-with-parent: its parent-death signal follows the *thread* that started bubblewrap
+    # (a short-lived thread that starts the zygote early would kill it). The zygote exits instead
+    # when its control socket reaches end of file, which the kernel ensures when this process dies.
+    argv = [bwrap, "--new-session", "--unshare-net", "--unshare-pid",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--clearenv"]
     for k, v in _minimal_env().items():
         argv += ["--setenv", k, v]
@@ -160,8 +166,17 @@ def sandbox_argv(root: bool | None = None) -> list[str]:
     kit = str(Path(__file__).resolve().parent)
     if _under(kit, [t for _, t in binds]):
         argv += ["--tmpfs", kit]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-             "--chdir", "/tmp"]
+    # /tmp is the zygote's: workers may write only inside their own folder there (no file left
+    # for the next student to find), and all of it together is bounded.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "0755", "--size", str(TMPFS_BYTES),
+             "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    if cuda:
+        # The GPU's device nodes and what the driver reads in /sys (untested without a GPU here).
+        import glob
+        for node in sorted(glob.glob("/dev/nvidia*")):
+            argv += ["--dev-bind", node, node]
+        if os.path.isdir("/sys"):
+            argv += ["--ro-bind", "/sys", "/sys"]
     return argv
 
 
@@ -192,15 +207,16 @@ class ZygoteFailed(RuntimeError):
 class Zygote:
     """One long-lived zygote process and its control socket."""
 
-    def __init__(self, sandboxed: bool, memory_headroom: int = MEMORY_HEADROOM):
+    def __init__(self, sandboxed: bool, memory_headroom: int = MEMORY_HEADROOM, cuda: bool = False):
         self.sandboxed = sandboxed
+        self.cuda = cuda
         self.lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ctrl = ours
         opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(memory_headroom)}
         if sandboxed:
             pkg = f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"
-            prefix = sandbox_argv()
+            prefix = sandbox_argv(cuda=cuda)
         else:
             pkg = str(WORKER_DIR)
             prefix = []
@@ -289,14 +305,15 @@ _zygotes: dict = {}
 _zygotes_lock = threading.Lock()
 
 
-def get_zygote(sandboxed: bool) -> Zygote:
+def get_zygote(sandboxed: bool, device: str = "cpu") -> Zygote:
     """This process's zygote for the isolation level, started on first use (or after it died)."""
-    key = (os.getpid(), sandboxed, MEMORY_HEADROOM)
+    cuda = str(device).startswith("cuda")
+    key = (os.getpid(), sandboxed, cuda, MEMORY_HEADROOM)
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
             # A forked copy of this process must not share its parent's zygote: keyed by pid.
-            z = Zygote(sandboxed, MEMORY_HEADROOM)
+            z = Zygote(sandboxed, MEMORY_HEADROOM, cuda=cuda)
             _zygotes[key] = z
         return z
 
@@ -363,8 +380,11 @@ class WorkerTransport:
     """Runs one submission's requests in an isolated worker; see the module's docstring."""
 
     def __init__(self, cells, sandboxed: bool = True, device: str = "cpu",
-                 call_timeout: float | None = None, load_timeout: float | None = None):
+                 call_timeout: float | None = None, load_timeout: float | None = None,
+                 fresh_per_name: bool = True):
         self.cells = list(cells)
+        self.fresh_per_name = fresh_per_name
+        self.names: set = set()
         self.sandboxed = sandboxed
         self.device = device
         self.call_timeout = CALL_TIMEOUT_S if call_timeout is None else call_timeout
@@ -379,13 +399,13 @@ class WorkerTransport:
 
     # -- worker life ------------------------------------------------------------------------
     def _start(self) -> None:
-        self.zygote = get_zygote(self.sandboxed)
+        self.zygote = get_zygote(self.sandboxed, self.device)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             try:
                 self.pid = self.zygote.spawn(theirs, self.device)
             except ZygoteFailed:
-                self.zygote = get_zygote(self.sandboxed)     # it died: one new one, one retry
+                self.zygote = get_zygote(self.sandboxed, self.device)     # it died: one new one, one retry
                 self.pid = self.zygote.spawn(theirs, self.device)
         finally:
             theirs.close()
@@ -431,6 +451,13 @@ class WorkerTransport:
     def request(self, req: dict) -> dict:
         if self.lost:
             raise WorkerLost(self.lost)
+        name = req.get("name") if isinstance(req, dict) else None
+        if self.fresh_per_name and name not in self.names:
+            # A new exercise gets a fresh worker: what one function did to its own process
+            # (monkeypatched torch, changed globals) cannot change another exercise's grade.
+            if self.names and self.sock is not None:
+                self._end()
+            self.names.add(name)
         if self.sock is None:
             self._start()
             if self.lost:

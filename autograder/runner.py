@@ -198,3 +198,13 @@ def run_exercise(exercise: Exercise, student, deadline: float | None = None) -> 
                                       msg, check.says))
     res.seconds = time.monotonic() - t0
     return res
+
+
+def tampered(exercise: Exercise, term: str) -> ExerciseResult:
+    """An exercise whose code can switch off the guard (see ``tamper``): 0, like a forbidden call."""
+    res = ExerciseResult(exercise.name, exercise.points)
+    res.forbidden = term
+    res.note = (f"`{exercise.name}` uses `{term}`, which can switch off the grader's check for "
+                f"forbidden routines; it is not allowed in this course, so this exercise scores 0.")
+    res.checks = [CheckResult(c.name, c.points, 0.0, res.note, c.says) for c in exercise.checks]
+    return res

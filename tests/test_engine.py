@@ -177,3 +177,49 @@ def test_second_notebook_in_a_folder_is_reported(tmp_path):
     (sub / "channels-Copy1.ipynb").write_text(nb.read_text())
     res = grade(sub, "channels", isolation=ISO)
     assert "channels-Copy1.ipynb" in res["output"] and "graded channels.ipynb" in res["output"]
+
+
+needs_cuda = pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(),
+    reason="no CUDA device on this machine: the CUDA checks run only where a GPU is present")
+
+
+@needs_cuda
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_full_marks_on_cuda(assignment, tmp_path):
+    results = grade(reference_module(assignment, tmp_path), assignment, isolation="process",
+                    device="cuda")
+    assert results["score"] == 20, [t["name"] for t in results["tests"] if t["status"] == "failed"]
+
+
+@needs_cuda
+def test_result_left_on_the_cpu_loses_the_device_check(tmp_path):
+    src = tmp_path / "cpu_result.py"
+    src.write_text("import torch\n\ndef corr2d(X, K):\n    X, K = X.cpu(), K.cpu()\n"
+                   "    h, w = K.shape\n"
+                   "    return torch.stack([torch.stack([(X[i:i + h, j:j + w] * K).sum()\n"
+                   "        for j in range(X.shape[1] - w + 1)]) for i in range(X.shape[0] - h + 1)])\n")
+    ex = by_exercise(grade(src, "cross_correlation", isolation="process", device="cuda"))
+    assert ex["corr2d"]["score"] < ex["corr2d"]["max"]
+    assert any("device" in o for _, o in ex["corr2d"]["failed"])
+
+
+def test_code_that_can_switch_off_the_guard_scores_zero_even_through_a_helper(tmp_path):
+    src = tmp_path / "sneaky.py"
+    src.write_text(
+        "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n"
+        "def _quiet():\n    return torch._C.DisableTorchFunction()\n\n"
+        "def corr2d(X, K):\n    with _quiet():\n"
+        "        return F.conv2d(X[None, None], K[None, None])[0, 0]\n\n"
+        "def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):\n"
+        "    K = torch.zeros(kernel_size, dtype=X.dtype, requires_grad=True)\n"
+        "    for _ in range(num_epochs):\n"
+        "        Yh = sum(K[a, b] * X[a:a + Y.shape[0], b:b + Y.shape[1]]\n"
+        "                 for a in range(K.shape[0]) for b in range(K.shape[1]))\n"
+        "        (g,) = torch.autograd.grad(((Yh - Y) ** 2).sum(), K)\n"
+        "        K = (K - lr * g).detach().requires_grad_(True)\n"
+        "    return K.detach()\n")
+    ex = by_exercise(grade(src, "cross_correlation", isolation=ISO))
+    assert ex["corr2d"]["score"] == 0
+    assert "DisableTorchFunction" in ex["corr2d"]["failed"][0][1]
+    assert ex["learn_kernel"]["score"] == ex["learn_kernel"]["max"]

@@ -53,6 +53,9 @@ OTHER_FORBIDDEN = {
 }
 
 
+_FROZEN = frozenset(TORCH_FORBIDDEN)
+
+
 class Forbidden(BaseException):
     """A forbidden routine was called; ``args[0]`` names it."""
 
@@ -79,10 +82,12 @@ class Guard(TorchFunctionMode):
         self.ops = 0
         self.hit: str | None = None
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(self, func, types, args=(), kwargs=None, _forbidden=_FROZEN):
+        # ``_forbidden`` is a frozen copy bound when the class was made: code that empties the
+        # public TORCH_FORBIDDEN set changes nothing here.
         self.ops += 1
         name = getattr(func, "__name__", "")
-        if name.split(".")[0] in TORCH_FORBIDDEN:
+        if name.split(".")[0] in _forbidden:
             self.flag(_display(func))
         return func(*args, **(kwargs or {}))
 

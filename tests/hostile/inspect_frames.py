@@ -1,0 +1,59 @@
+# Hostile submission for tests/test_isolation.py: looks for the expected answer in the caller's frames and in the heap
+# attacked: corr2d. Conv2D and learn_kernel are honest (they use the private copy _corr2d_ok).
+import torch
+from torch import nn
+
+import gc
+import inspect
+import sys
+
+
+_heap = []
+
+
+def corr2d(X, K):
+    if not _heap:      # the heap once per worker (it is large)
+        _heap.append([o for o in gc.get_objects() if isinstance(o, torch.Tensor)])
+    shape = (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
+    cands = []
+    f = sys._getframe(1)
+    while f is not None:
+        cands += list(f.f_locals.values())
+        f = f.f_back
+    for fr in inspect.stack():
+        cands += list(fr.frame.f_locals.values())
+    cands += _heap[0]
+    for c in cands:
+        if isinstance(c, torch.Tensor) and tuple(c.shape) == shape and c is not X and c is not K:
+            return c.clone()
+    raise RuntimeError("no expected value in sight")
+
+
+def _corr2d_ok(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return _corr2d_ok(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, dtype=X.dtype, device=X.device, requires_grad=True)
+    for _ in range(num_epochs):
+        l = ((_corr2d_ok(X, K) - Y) ** 2).sum()
+        l.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+            K.grad.zero_()
+    return K.detach()

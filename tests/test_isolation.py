@@ -1,0 +1,428 @@
+"""Isolation of student code (SPEC section 2): hostile submissions graded in the sandbox.
+
+Every file in ``tests/hostile`` is a complete ``cross_correlation`` submission in which one exercise
+is an attack and the others are honest. Graded with ``isolation="sandbox"``, an attack is withstood
+when: the attacked exercise earns nothing (beyond checks a well-shaped wrong answer passes
+legitimately), the honest exercises keep full marks, no file outside the worker's folder changes,
+no worker process survives, the grader and its zygote are alive, nothing reached the test's
+loopback listeners, and grading ends in time.
+
+To keep the suite fast, hypothesis runs at most ``EXAMPLES`` examples per check and a request times
+out after ``CALL_TIMEOUT`` s (the real defaults are 50 examples and 5 s); the code paths are the same.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import isolation, runner
+from autograder.grade import grade
+from autograder.student import WorkerLost
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "cross_correlation"
+EXAMPLES = 4
+CALL_TIMEOUT = 2.0
+LOAD_TIMEOUT = 4.0
+SECRET = "hunter2-convkit-secret"
+TIME_LIMIT_S = 60.0
+
+
+def _sandbox_usable() -> str | None:
+    """Why the sandbox cannot run here, or None."""
+    bwrap = isolation.bwrap_path()
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    try:
+        r = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--proc",
+                            "/proc", "--dev", "/dev", "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"bubblewrap cannot run: {e}"
+    if r.returncode != 0:
+        return f"bubblewrap cannot create namespaces here: {r.stderr.decode(errors='replace').strip()}"
+    return None
+
+
+_WHY = _sandbox_usable()
+pytestmark = pytest.mark.skipif(_WHY is not None, reason=f"sandbox tests skipped: {_WHY}")
+
+ROOT_USER = os.geteuid() == 0
+
+# attack -> the attacked exercise
+ATTACKED = {p.stem: "corr2d" for p in HOSTILE.glob("*.py")}
+ATTACKED.update({"conv2d_exit": "Conv2D", "learn_endless": "learn_kernel"})
+for _load in ("load_hang", "load_exit"):
+    ATTACKED.pop(_load, None)
+# Checks a well-shaped wrong answer passes on its own merits (they look at shape, dtype, device and
+# the inputs, not the values): an attack that returns one may keep them, nothing else.
+SHAPE_ONLY = {"output shape", "dtype and device", "inputs untouched"}
+MAY_KEEP = {"nan_return": SHAPE_ONLY, "patch_torch": {"output shape", "inputs untouched"},
+            "conv2d_exit": {"parameters registered"}}     # its constructor is honest
+# Attacks on the forbidden-routine guard itself (disable_torch_function, guard_tamper) are closed
+# by the grader's static scan (autograder/tamper.py) and the guard's frozen tables.
+LEFTOVERS = ["/tmp/pwned", "/tmp/pwned_by_pickle", "/tmp/results.json", str(ROOT / "pwned"),
+             str(ROOT / "results.json"), str(ROOT / "solutions" / "pwned"),
+             os.path.expanduser("~/pwned"), "/root/pwned", "/dev/shm/pwned", "/var/tmp/pwned"]
+
+
+# ------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """Fast settings, a secret in the environment, loopback listeners and a sentinel file."""
+    mp = pytest.MonkeyPatch()
+    original = runner.hypothesis_settings
+    mp.setattr(runner, "hypothesis_settings", lambda n: original(min(n, EXAMPLES)))
+    mp.setattr(isolation, "CALL_TIMEOUT_S", CALL_TIMEOUT)
+    mp.setattr(isolation, "LOAD_TIMEOUT_S", LOAD_TIMEOUT)
+    mp.setenv("CONVKIT_SECRET", SECRET)
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(16)
+    tcp.setblocking(False)
+    abstract = f"convkit-test-{os.getpid()}"
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    unix.bind("\0" + abstract)
+    unix.listen(16)
+    unix.setblocking(False)
+    work = tmp_path_factory.mktemp("hostile")
+    sentinel = work / "sentinel.txt"
+    sentinel.write_text("untouched")
+    for p in LEFTOVERS:
+        assert not os.path.exists(p), f"{p} exists before the tests; remove it"
+    zygote = isolation.get_zygote(True)
+    yield {"tcp": tcp, "unix": unix, "port": tcp.getsockname()[1], "abstract": abstract,
+           "work": work, "sentinel": sentinel, "zygote": zygote}
+    tcp.close()
+    unix.close()
+    mp.undo()
+
+
+def _submission(env, name: str) -> Path:
+    src = (HOSTILE / f"{name}.py").read_text()
+    src = (src.replace("__PORT__", str(env["port"])).replace("__ABSTRACT__", env["abstract"])
+              .replace("__SENTINEL__", str(env["sentinel"]).lstrip("/")))
+    path = env["work"] / f"{name}.py"
+    path.write_text(src)
+    return path
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _descendants(pid: int) -> list[int]:
+    seen, todo = [], [pid]
+    while todo:
+        for c in _children(todo.pop()):
+            if c not in seen:
+                seen.append(c)
+                todo.append(c)
+    return seen
+
+
+def _uid(pid: int):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+
+
+def _by_exercise(results: dict) -> dict:
+    out: dict = {}
+    for t in results["tests"]:
+        ex = out.setdefault(t["tags"][0], {"score": 0.0, "max": 0.0, "checks": {}})
+        ex["score"] += t["score"]
+        ex["max"] += t["max_score"]
+        ex["checks"][t["tags"][1]] = (t["score"], t["output"])
+    return out
+
+
+def _no_connection(sock) -> bool:
+    try:
+        conn, _ = sock.accept()
+    except (BlockingIOError, InterruptedError):
+        return True
+    conn.close()
+    return False
+
+
+def _assert_withstood(env, results: dict, seconds: float):
+    assert seconds < TIME_LIMIT_S, f"grading took {seconds:.1f} s"
+    for p in LEFTOVERS:
+        assert not os.path.exists(p), f"the worker wrote {p} on the host"
+    assert env["sentinel"].read_text() == "untouched"
+    assert _no_connection(env["tcp"]), "the worker reached the test's TCP port on 127.0.0.1"
+    assert _no_connection(env["unix"]), "the worker reached the test's abstract unix socket"
+    z = env["zygote"]
+    assert isolation.get_zygote(True) is z and z.alive(), "the zygote died or was replaced"
+    # Only bubblewrap's init and the zygote remain under the zygote's process: no worker survives.
+    left = _descendants(z.proc.pid)
+    assert len(left) <= 2 and all(_uid(p) == 0 for p in left), \
+        f"processes left under the zygote: {[(p, _uid(p)) for p in left]}"
+
+
+# ------------------------------------------------------------------------------- hostile
+def _params():
+    return [pytest.param(name, id=name) for name in sorted(ATTACKED)]
+
+
+@pytest.mark.parametrize("attack", _params())
+def test_hostile_submission_is_withstood(env, attack):
+    t0 = time.monotonic()
+    results = grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
+    seconds = time.monotonic() - t0
+    _assert_withstood(env, results, seconds)
+    exercises = _by_exercise(results)
+    assert set(exercises) == {"corr2d", "Conv2D", "learn_kernel"}
+    attacked = ATTACKED[attack]
+    keep = MAY_KEEP.get(attack, set())
+    earned = {c: s for c, (s, _) in exercises[attacked]["checks"].items() if s > 0 and c not in keep}
+    assert not earned, f"{attack} earned points on {attacked}: {earned}"
+    for name, ex in exercises.items():
+        if name != attacked:
+            failed = {c: o[:300] for c, (s, o) in ex["checks"].items() if s <= 0}
+            assert ex["score"] == ex["max"], f"honest {name} lost points next to {attack}: {failed}"
+
+
+@pytest.mark.parametrize("attack,reason", [("load_hang", "did not finish loading within"),
+                                           ("load_exit", "crashed the worker while loading")])
+def test_submission_that_hangs_or_crashes_while_loading(env, attack, reason):
+    t0 = time.monotonic()
+    results = grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
+    seconds = time.monotonic() - t0
+    _assert_withstood(env, results, seconds)
+    assert results["score"] == 0
+    assert seconds < LOAD_TIMEOUT + 15, "a load failure must be paid for once, not once per check"
+    assert all(reason in t["output"] for t in results["tests"]), results["tests"][0]["output"]
+
+
+def test_other_students_unaffected_after_hostile(env):
+    """Two honest submissions graded right after hostile ones get identical full scores, the same
+    as without isolation."""
+    for attack in ("memory_bomb", "kill_parent", "patch_torch"):
+        grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
+    honest = [CORPUS / "ok_double_loop.py", CORPUS / "ok_shifted_slices.py"]
+    scores = []
+    for path in honest:
+        r = grade(path, "cross_correlation", isolation="sandbox")
+        _assert_withstood(env, r, r["execution_time"])
+        assert r["score"] == r["max_score"], [t for t in r["tests"] if t["score"] < t["max_score"]]
+        scores.append([(t["name"], t["score"]) for t in r["tests"]])
+    assert scores[0] == scores[1]
+    plain = grade(honest[0], "cross_correlation", isolation="none")
+    assert [(t["name"], t["score"], t["status"]) for t in plain["tests"]] == \
+           [(t[0], t[1], "passed") for t in scores[0]]
+
+
+# ------------------------------------------------------------------------------- transport
+FLAKY = '''
+import os, time, torch
+def f(x):
+    v = int(x.flatten()[0])
+    if v == 1:
+        while True:
+            pass
+    if v == 2:
+        os._exit(0)
+    if v == 3:
+        os.kill(os.getpid(), 9)
+    return x * 2
+'''
+
+
+def _call(t, value):
+    import torch
+    return t.request({"op": "call", "name": "f", "args": [torch.tensor([float(value)])],
+                      "kwargs": {}, "device": "cpu", "grad": None, "return_inputs": False})
+
+
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandbox", "process"])
+def test_transport_recovers_after_timeout_and_crash(env, sandboxed):
+    t = isolation.open_worker([("<flaky.py>", FLAKY)], sandboxed=sandboxed, call_timeout=1.0)
+    try:
+        assert t.problems == []
+        assert float(_call(t, 5)["value"][0]) == 10
+        for value, words in ((1, "did not return within 1 s"),
+                             (2, "crashed the worker (exit code 0"),
+                             (3, "crashed the worker (exit code -9: killed")):
+            with pytest.raises(WorkerLost) as e:
+                _call(t, value)
+            assert words in e.value.args[0]
+            assert float(_call(t, 4)["value"][0]) == 8      # a fresh worker answers the next one
+        assert t.workers_started == 4
+    finally:
+        t.close()
+    z = isolation.get_zygote(sandboxed)
+    assert all(_uid(p) == 0 or not ROOT_USER for p in _descendants(z.proc.pid))
+
+
+def test_problems_reported_from_the_worker(env):
+    t = isolation.open_worker([("<a>", "def f(x):\n    return x\n"), ("<b>", "1/0"), ("<c>", "def (")],
+                              sandboxed=True)
+    try:
+        kinds = [(p["cell"], p["type"]) for p in t.problems]
+        assert kinds == [("<b>", "ZeroDivisionError"), ("<c>", "SyntaxError")]
+    finally:
+        t.close()
+
+
+def test_worker_is_confined(env):
+    """What the worker sees, asked directly: nobody, no capabilities, limits, an empty env."""
+    probe = '''
+import os, resource
+def f(x):
+    st = open("/proc/self/status").read()
+    caps = [l.split()[1] for l in st.splitlines() if l.startswith(("CapEff", "CapPrm", "CapAmb"))]
+    nnp = [l.split()[1] for l in st.splitlines() if l.startswith("NoNewPrivs")]
+    return [os.getuid(), os.geteuid(), os.getgid(), os.getgroups(), caps, nnp, dict(os.environ),
+            sorted(os.listdir("/")), os.listdir("."), resource.getrlimit(resource.RLIMIT_NPROC)[0],
+            sorted(os.listdir("/proc/self/fd")), os.path.exists("/work/main/solutions")]
+'''
+    import torch
+    t = isolation.open_worker([("<probe>", probe)], sandboxed=True)
+    try:
+        r = t.request({"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {},
+                       "device": "cpu", "grad": None, "return_inputs": False})["value"]
+    finally:
+        t.close()
+    uid, euid, gid, groups, caps, nnp, environ, top, here, nproc, fds, solutions = r
+    if ROOT_USER:
+        assert (uid, euid, gid, groups) == (65534, 65534, 65534, [])
+    assert caps == ["0000000000000000"] * 3 and nnp == ["1"]
+    assert environ == {}
+    assert "home" not in top and "srv" not in top
+    assert here == ["submission.py"]
+    assert nproc == 0
+    assert len(fds) <= 5      # 0, 1, 2, the channel, and the listing's own fd
+    assert solutions is False
+
+
+def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(isolation, "bwrap_path", lambda: None)
+    with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
+        isolation.open_worker([("<x>", "")], sandboxed=True)
+
+
+def test_fork_is_cheap(env):
+    """A worker costs milliseconds once the zygote is up (NOTES: about 10-20 ms)."""
+    cells = [("<x>", "def f(x):\n    return x\n")]
+    times = []
+    for _ in range(20):
+        t0 = time.monotonic()
+        t = isolation.open_worker(cells, sandboxed=True)
+        times.append(time.monotonic() - t0)
+        t.close()
+    assert statistics.median(times) < 0.5, times
+
+
+def test_no_channel_between_students(env):
+    """What one worker leaves behind, the next (another student's) cannot find."""
+    import torch
+    writer = '''
+import os
+def f(x):
+    wrote = []
+    for p in ("/tmp/share", "/dev/shm/share", "share", "../share", "/var/tmp/share"):
+        try:
+            with open(p, "w") as fh:
+                fh.write("answer")
+            wrote.append(p)
+        except OSError:
+            pass
+    return wrote
+'''
+    reader = '''
+import os
+def f(x):
+    found = []
+    for top in ("/tmp", "/dev/shm", "/var/tmp", ".."):
+        for d, _, files in os.walk(top):
+            found += [os.path.join(d, n) for n in files if n != "submission.py"]
+    return found
+'''
+    req = {"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {}, "device": "cpu",
+           "grad": None, "return_inputs": False}
+    a = isolation.open_worker([("<a>", writer)], sandboxed=True)
+    try:
+        wrote = a.request(req)["value"]
+    finally:
+        a.close()
+    assert set(wrote) <= {"share"}, wrote          # only inside its own folder
+    b = isolation.open_worker([("<b>", reader)], sandboxed=True)
+    try:
+        assert b.request(req)["value"] == []
+    finally:
+        b.close()
+
+
+def test_zygote_started_from_a_short_lived_thread_survives(env):
+    """The classroom starts each job's zygote from a thread that then ends."""
+    import threading
+    box = {}
+    th = threading.Thread(target=lambda: box.setdefault("z", isolation.Zygote(True)))
+    th.start()
+    th.join()
+    z = box["z"]
+    try:
+        time.sleep(0.5)
+        assert z.alive()
+        a, b = socket.socketpair()
+        pid = z.spawn(b, "cpu")
+        b.close()
+        a.close()
+        z.kill(pid)
+    finally:
+        z.close()
+    assert not z.alive()
+
+
+def test_nothing_outlives_a_killed_grader(env, tmp_path):
+    """SIGKILL the grader mid-request: its zygote and worker end too."""
+    script = tmp_path / "grader.py"
+    script.write_text(f'''
+import sys, os
+sys.path.insert(0, {str(ROOT)!r})
+from autograder import isolation
+t = isolation.open_worker([("<x>", "def f(x):\\n    while True:\\n        pass\\n")], sandboxed=True,
+                          call_timeout=600)
+print(t.zygote.proc.pid, flush=True)
+import torch
+t.request({{"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {{}}, "device": "cpu",
+           "grad": None, "return_inputs": False}})
+''')
+    p = subprocess.Popen([os.sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        bwrap_pid = int(p.stdout.readline())
+        time.sleep(0.5)
+        tree = [bwrap_pid] + _descendants(bwrap_pid)
+        assert len(tree) >= 4, tree           # bwrap, its init, the zygote, the spinning worker
+    finally:
+        p.kill()
+        p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{q}") and _uid(q) is not None
+                                              for q in tree):
+        time.sleep(0.1)
+    alive = [q for q in tree if os.path.exists(f"/proc/{q}") and _uid(q) is not None]
+    assert not alive, f"still running after the grader died: {alive}"

@@ -480,6 +480,12 @@ class WorkerTransport:
             raise WorkerLost("sent an over-large or malformed reply")
         return reply
 
+    def restart(self) -> None:
+        """The next request runs in a fresh worker (the runner asks before hypothesis re-runs a
+        check whose replayed examples failed, so no state from the replay carries over)."""
+        if not self.lost:
+            self._end()
+
     def close(self) -> None:
         self._end()
 

@@ -427,6 +427,29 @@ def gradebook_url(course: Path, given: str | None) -> str | None:
     return None
 
 
+def _print_gradebook(console, csv_path: Path) -> None:
+    """The class gradebook as written to grades.csv: one row per student, one column per
+    assignment, and the total."""
+    import csv
+    from rich.table import Table
+    if not csv_path.is_file():
+        return
+    with csv_path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    assignments = [c for c in rows[0] if c not in ("student_id", "last_name", "first_name", "email",
+                                                   "score", "max_score") and ":" not in c]
+    table = Table(title="gradebook")
+    table.add_column("student")
+    for a in assignments:
+        table.add_column(a, justify="right")
+    table.add_column("total", justify="right")
+    for r in rows:
+        table.add_row(r["student_id"], *(r[a] for a in assignments), f"{r['score']} / {r['max_score']}")
+    console.print(table)
+
+
 def _print_summary(summary: Summary, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -439,6 +462,7 @@ def _print_summary(summary: Summary, out: Path) -> None:
         for a, s in stats.items():
             table.add_row(a, str(s["n"]), f"{s['mean']:.2f}", f"{s['median']:.2f}", f"{s['max']:g}")
         console.print(table)
+    _print_gradebook(console, out / "grades.csv")
     console.print(f"graded {len(summary.graded)}, up to date {len(summary.up_to_date)}, "
                   f"errors {len(summary.errors)}, unknown folders {len(summary.unknown)}")
     for s, a, msg in summary.errors:

@@ -49,7 +49,7 @@ from .student import WorkerLost
 from .worker import wire
 
 CALL_TIMEOUT_S = 5.0        # wall time for one request
-LOAD_TIMEOUT_S = 10.0       # wall time for running the submission's cells
+LOAD_TIMEOUT_S = 20.0       # wall time for running the submission's cells (each cell: 2 s)
 START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
 CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
 MEMORY_HEADROOM = 3 << 30   # address space a CPU worker may add to the zygote's

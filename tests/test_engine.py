@@ -223,3 +223,16 @@ def test_code_that_can_switch_off_the_guard_scores_zero_even_through_a_helper(tm
     assert ex["corr2d"]["score"] == 0
     assert "DisableTorchFunction" in ex["corr2d"]["failed"][0][1]
     assert ex["learn_kernel"]["score"] == ex["learn_kernel"]["max"]
+
+
+def test_a_hanging_demo_cell_is_skipped_and_the_rest_is_graded(tmp_path):
+    """A notebook's "try it" cell that calls a function looping forever costs that cell only."""
+    good = (ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    cells = [good, "while True:\n    pass\n", "print('after the hang')\n"]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
+                     "execution_count": None} for c in cells]}
+    (tmp_path / "cross_correlation.ipynb").write_text(json.dumps(nb))
+    res = grade(tmp_path, "cross_correlation", isolation="process")
+    assert res["score"] == 20
+    assert "did not finish within" in res["output"]

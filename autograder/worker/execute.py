@@ -13,7 +13,9 @@ student's own traceback lines; a forbidden routine becomes ``{"forbidden": name}
 """
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -180,32 +182,67 @@ def execute(namespace: dict, req: dict) -> dict:
     return reply
 
 
-def load_source(cells: list[tuple[str, str]], namespace: dict | None = None) -> dict:
+CELL_TIMEOUT_S = 2.0    # a notebook's "try it" cell that calls a hanging function is skipped
+
+
+class _CellTimeout(BaseException):
+    pass
+
+
+def _raise_cell_timeout(*_):
+    raise _CellTimeout()
+
+
+def load_source(cells: list[tuple[str, str]], namespace: dict | None = None,
+                cell_timeout: float = CELL_TIMEOUT_S) -> dict:
     """Execute the submission's code cells in a fresh namespace.
 
     A cell that fails is reported and skipped: the names later cells define still count, as they
-    would for a student who runs the notebook top to bottom and ignores one error.
+    would for a student who runs the notebook top to bottom and ignores one error. A cell that
+    runs longer than ``cell_timeout`` (say, a demonstration calling a function that loops forever)
+    is interrupted and skipped the same way, so the definitions around it are still graded.
     """
     ns = namespace if namespace is not None else {"__name__": "__submission__"}
     guard.install()   # wrap other libraries' routines before the student can alias them
     problems = []
-    for filename, source in cells:
-        try:
-            code = compile(source, filename, "exec")
-        except SyntaxError as e:
-            problems.append({"cell": filename, "type": "SyntaxError",
-                             "message": f"{e.msg} (line {e.lineno})",
-                             "trace": "".join(traceback.format_exception_only(type(e), e))[-2000:]})
-            continue
-        try:
-            # Not under the guard: SPEC forbids routines inside the student's functions only, and
-            # a notebook may well compare with F.conv2d at top level.
-            exec(code, ns)
-        except Exception as e:
-            err = _error(e)["error"]
-            err["cell"] = filename
-            problems.append(err)
-        except SystemExit as e:
-            problems.append({"cell": filename, "type": "SystemExit", "message": str(e), "trace": ""})
+    timer = (cell_timeout and hasattr(signal, "setitimer")
+             and threading.current_thread() is threading.main_thread())
+    old = signal.signal(signal.SIGALRM, _raise_cell_timeout) if timer else None
+    try:
+        for filename, source in cells:
+            _load_cell(filename, source, ns, problems, cell_timeout if timer else 0)
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
     ns["__convkit_problems__"] = problems
     return ns
+
+
+def _load_cell(filename, source, ns, problems, timeout):
+    try:
+        code = compile(source, filename, "exec")
+    except SyntaxError as e:
+        problems.append({"cell": filename, "type": "SyntaxError",
+                         "message": f"{e.msg} (line {e.lineno})",
+                         "trace": "".join(traceback.format_exception_only(type(e), e))[-2000:]})
+        return
+    try:
+        # Not under the guard: SPEC forbids routines inside the student's functions only, and
+        # a notebook may well compare with F.conv2d at top level.
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            exec(code, ns)
+        finally:
+            if timeout:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except _CellTimeout:
+        problems.append({"cell": filename, "type": "Timeout",
+                         "message": f"did not finish within {timeout:g} s and was skipped", "trace": ""})
+    except Exception as e:
+        err = _error(e)["error"]
+        err["cell"] = filename
+        problems.append(err)
+    except SystemExit as e:
+        problems.append({"cell": filename, "type": "SystemExit", "message": str(e), "trace": ""})

@@ -1,5 +1,6 @@
 # Hostile submission for tests/test_isolation.py: its cells never finish loading.
-# Every function is honest, but the module loops forever at the top level after defining them.
+# Every function is honest, but the module loops forever at the top level after defining them,
+# swallowing the per-cell alarm (a BaseException), so only the whole-load deadline stops it.
 import torch
 from torch import nn
 
@@ -14,4 +15,8 @@ def corr2d(X, K):
 
 
 while True:
-    pass
+    try:
+        while True:
+            pass
+    except BaseException:
+        pass

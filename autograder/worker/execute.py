@@ -89,20 +89,23 @@ def _call(namespace, req, g: guard.Guard):
     args = _to_device(list(req.get("args", [])), device)
     kwargs = _to_device(dict(req.get("kwargs", {})), device)
     grad = req.get("grad")
-    leaves = []
-    if grad:
-        for i in grad["wrt"]:
-            args[i] = args[i].detach().requires_grad_(True)
-            leaves.append(args[i])
-    before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args] \
-        if req.get("return_inputs") else None
+    leaves = _grad_leaves(args, grad)
     result = fn(*args, **kwargs)
     reply = _describe(result, device)
     if grad:
         reply["grads"] = _grads(result, leaves, _to_device(grad.get("out"), device))
-    if before is not None:
+    if req.get("return_inputs"):     # the inputs as they are after the call (modified in place?)
         reply["inputs"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
     return reply
+
+
+def _grad_leaves(args: list, grad: dict | None) -> list:
+    """Make the arguments named in ``grad["wrt"]`` fresh leaves that require grad."""
+    leaves = []
+    for i in (grad or {}).get("wrt", []):
+        args[i] = args[i].detach().requires_grad_(True)
+        leaves.append(args[i])
+    return leaves
 
 
 def _module(namespace, req, g: guard.Guard):
@@ -127,11 +130,8 @@ def _module(namespace, req, g: guard.Guard):
             continue
         args = _to_device(list(step["call"]), device)
         grad = step.get("grad")
-        leaves = []
+        leaves = _grad_leaves(args, grad)
         if grad:
-            for i in grad["wrt"]:
-                args[i] = args[i].detach().requires_grad_(True)
-                leaves.append(args[i])
             for attr in grad.get("params", []):
                 p = getattr(module, attr, None)
                 if isinstance(p, torch.Tensor):

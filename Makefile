@@ -49,3 +49,4 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 include Makefile.release.mk
+include Makefile.collect.mk

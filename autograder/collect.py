@@ -9,10 +9,12 @@ A thin wrapper around ``nbgrader zip_collect``: the archive is copied to
 ``COURSE/submitted/<student_id>/<assignment>/``, where ``make grade`` (and ``nbgrader autograde``)
 look for it. Importing again replaces a student's earlier submission of that assignment.
 
-File naming inside the archive (the default regexp accepts both; any folders above are ignored):
+File naming inside the archive (the default regexp accepts all three; folders above are ignored):
 
 * a folder per student: ``<student_id>/<assignment>.ipynb``  (``ada_lovelace/channels.ipynb``);
-* flat: ``<student_id>_<assignment>.ipynb``                   (``ada_lovelace_channels.ipynb``).
+* flat: ``<student_id>_<assignment>.ipynb``                   (``ada_lovelace_channels.ipynb``);
+* a zip per student, ``<student_id>.zip`` holding ``<assignment>.ipynb`` (nbgrader extracts nested
+  archives into a folder named after them).
 
 Student ids may contain underscores: the id is everything before ``/<assignment>.ipynb`` or
 ``_<assignment>.ipynb``. Other LMS namings need ``--regexp``: a Python regular expression with the
@@ -172,7 +174,7 @@ def collect(archive, course="demo/course", assignment: str | None = None,
         todo = assignments_in(names)
         if not todo:
             raise CollectError(f"{archive}: no notebook named after an assignment "
-                               f"({', '.join(a + '.ipynb' for a in ASSIGNMENTS)}); give --assignment")
+                               f"({', '.join(a + '.ipynb' for a in ASSIGNMENTS)}); give --assignment (make collect: ASSIGNMENT=...)")
     course.mkdir(parents=True, exist_ok=True)
     return [collect_one(archive, course, a, regexp) for a in todo]
 

@@ -1,0 +1,397 @@
+"""nbgrader end to end: the real nbgrader pipeline on a course built from the kit, against the kit.
+
+For each assignment a temporary course folder is built as an instructor would: ``solutions/`` as
+nbgrader's source, the kit's ``nbgrader_config.py`` (which makes its folder the course root), the
+demo class in ``submitted/``, plus two pseudo-students: ``reference`` (the solution notebook handed
+in as a submission) and ``untouched`` (the released notebook as it is). Then, for real:
+
+    nbgrader generate_assignment A --force
+    nbgrader db student import students.csv     (one process for the class; same rows as
+                                                 ``nbgrader db student add`` once per student)
+    nbgrader autograde A --force
+    nbgrader generate_feedback A --force
+    nbgrader export --to grades.csv
+
+The three assignments run as three courses in parallel (each with its own gradebook: SQLite does not
+share well between processes). Meanwhile the kit grades the same notebooks the way ``make check``
+does (``grade(..., isolation="process")``, the engine of ``python -m autograder check``). The tests
+then assert: same per-exercise points in nbgrader's gradebook (one graded cell per exercise) and in
+the kit's results; the same totals in nbgrader's CSV export; full marks for the reference and zero
+for the untouched stub in both; graded cells end in a plain float with nothing on stderr; a
+feedback page for every submission.
+
+The demo submissions whose docstring (``demo/students/<s>/<a>.py``) says "Endless loop" get a
+course of their own (only the first one: each costs about 2 minutes). ``check`` stops such a
+function after 5 s, but the notebook's own "Try it" cells call it with no limit, so nbgrader waits
+out ``Execute.timeout`` (120 s) for each such cell, interrupts the kernel and goes on;
+``test_endless_loop_scores_the_same`` then compares nbgrader's points with the kit's as above.
+Measured on a 2-core machine: about 155 s for the module without it, the endless loop in parallel
+adds about a minute.
+
+Every nbgrader run has HOME, JUPYTER_CONFIG_DIR, JUPYTER_DATA_DIR and IPYTHONDIR in temporary
+folders, the venv's bin first on PATH (nbgrader shells out to ``alembic``), and this checkout on
+PYTHONPATH (so the kernels import this ``autograder``).
+"""
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+DEMO = ROOT / "demo"
+DEMO_SUBMITTED = DEMO / "course" / "submitted"
+ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
+EXERCISES = {
+    "cross_correlation": ("corr2d", "Conv2D", "learn_kernel"),
+    "padding_stride": ("conv_output_shape", "pad2d", "corr2d_pad_stride"),
+    "channels": ("corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"),
+}
+POINTS = {"corr2d": 10, "Conv2D": 6, "learn_kernel": 4, "conv_output_shape": 4, "pad2d": 4,
+          "corr2d_pad_stride": 12, "corr2d_multi_in": 6, "corr2d_multi_in_out": 6,
+          "corr2d_multi_in_out_1x1": 8}
+REFERENCE, UNTOUCHED = "reference", "untouched"
+ENDLESS = "endless"   # the key of the course holding an endless-loop submission
+# The kit's engine for `make check` (python -m autograder check defaults to "process").
+ISOLATION = "process"
+NBGRADER_TIMEOUT_S = 900
+
+
+def isolated_env(tmp: Path) -> dict[str, str]:
+    """Environment for nbgrader and its kernels: no user configuration, this checkout first."""
+    env = dict(os.environ)
+    for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
+        d = tmp / "env" / var.lower()
+        d.mkdir(parents=True, exist_ok=True)
+        env[var] = str(d)
+    for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
+        env.pop(var, None)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def demo_docstring(student: str, assignment: str) -> str:
+    path = DEMO / "students" / student / f"{assignment}.py"
+    if not path.exists():
+        return ""
+    return ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+
+
+def loops_forever(student: str, assignment: str) -> bool:
+    return "endless loop" in demo_docstring(student, assignment).lower()
+
+
+def demo_submissions(assignment: str) -> dict[str, Path]:
+    """{student: notebook} of the demo class for one assignment."""
+    out = {}
+    for sdir in sorted(DEMO_SUBMITTED.iterdir()):
+        nb = sdir / assignment / f"{assignment}.ipynb"
+        if nb.is_file():
+            out[sdir.name] = nb
+    return out
+
+
+def submissions(assignment: str, endless: bool = False) -> dict[str, Path]:
+    """The notebooks graded here: honest demo students (or only the endless loops), plus the
+    reference and the untouched stub."""
+    subs = {s: p for s, p in demo_submissions(assignment).items() if loops_forever(s, assignment) == endless}
+    if not endless:
+        subs[REFERENCE] = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+        subs[UNTOUCHED] = ROOT / "assignments" / assignment / f"{assignment}.ipynb"
+    return subs
+
+
+def graded_cells(nb) -> dict[str, str]:
+    """{grade_id: exercise} of a notebook's graded cells (``check("<exercise>", ...)``)."""
+    out = {}
+    for c in nb.cells:
+        md = c.get("metadata", {}).get("nbgrader", {})
+        if md.get("grade") and c.cell_type == "code":
+            out[md["grade_id"]] = c.source.split('check("')[1].split('"')[0]
+    return out
+
+
+def build_course(course: Path, assignment: str, subs: dict[str, Path]) -> None:
+    (course / "solutions").mkdir(parents=True)
+    shutil.copytree(ROOT / "solutions" / assignment, course / "solutions" / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    for student, nb in subs.items():
+        dest = course / "submitted" / student / assignment
+        dest.mkdir(parents=True)
+        shutil.copy(nb, dest / f"{assignment}.ipynb")
+    with open(course / "students.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "first_name", "last_name", "email"])
+        for student in subs:
+            first, _, last = student.partition("_")
+            w.writerow([student, first.title(), last.title(), f"{student}@example.org"])
+
+
+def run_pipeline(course: Path, assignment: str, env: dict) -> dict:
+    """The instructor's nbgrader commands, in order; stops at the first failure."""
+    nbgrader = str(VENV_BIN / "nbgrader")
+    root = f"--CourseDirectory.root={course}"
+    steps = [
+        ("generate_assignment", [nbgrader, "generate_assignment", assignment, "--force", root]),
+        ("db student import", [nbgrader, "db", "student", "import", "students.csv", root]),
+        ("autograde", [nbgrader, "autograde", assignment, "--force", root]),
+        ("generate_feedback", [nbgrader, "generate_feedback", assignment, "--force", root]),
+        ("export", [nbgrader, "export", "--to", str(course / "grades.csv"), root]),
+    ]
+    record = {"steps": [], "ok": True}
+    for name, cmd in steps:
+        t0 = time.monotonic()
+        proc = subprocess.run(cmd, cwd=course, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=NBGRADER_TIMEOUT_S)
+        record["steps"].append({"step": name, "rc": proc.returncode,
+                                "seconds": round(time.monotonic() - t0, 1), "log": proc.stdout})
+        if proc.returncode != 0:
+            record["ok"] = False
+            break
+    return record
+
+
+def gradebook_scores(course: Path, assignment: str, students) -> dict:
+    """{student: {"total": x, "exercises": {exercise: (score, max)}}} from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+    src = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    exercise_of = graded_cells(src)
+    out = {}
+    with Gradebook("sqlite:///" + str(course / ".nbgrader" / "gradebook.db")) as gb:
+        for student in students:
+            nb = gb.find_submission_notebook(assignment, assignment, student)
+            exercises = {exercise_of[g.name]: (g.score, g.max_score) for g in nb.grades}
+            out[student] = {"total": nb.score, "max": nb.max_score, "exercises": exercises}
+    return out
+
+
+def kit_scores(results: dict) -> dict:
+    exercises: dict[str, list] = {}
+    for t in results["tests"]:
+        e = exercises.setdefault(t["tags"][0], [0.0, 0.0])
+        e[0] += t["score"]
+        e[1] += t["max_score"]
+    return {"total": results["score"], "max": results["max_score"],
+            "exercises": {k: (round(v[0], 6), round(v[1], 6)) for k, v in exercises.items()}}
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(float(a) - float(b)) <= 1e-6
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory):
+    from autograder.grade import grade
+
+    tmp = tmp_path_factory.mktemp("nbgrader_e2e")
+    env = isolated_env(tmp)
+    courses, subs = {}, {}
+    for a in ASSIGNMENTS:
+        subs[a] = submissions(a)
+        courses[a] = tmp / "course" / a
+        build_course(courses[a], a, subs[a])
+    endless = [(a, s, p) for a in ASSIGNMENTS for s, p in submissions(a, endless=True).items()][:1]
+    for a, student, nb in endless:
+        courses[ENDLESS] = tmp / "course" / ENDLESS
+        subs[ENDLESS] = {student: nb}
+        build_course(courses[ENDLESS], a, subs[ENDLESS])
+    assignment_of = {key: (endless[0][0] if key == ENDLESS else key) for key in courses}
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(len(courses)) as pool:
+        # The endless loop first: it takes longest.
+        futures = {key: pool.submit(run_pipeline, courses[key], assignment_of[key], env)
+                   for key in sorted(courses, key=lambda k: k != ENDLESS)}
+        # While nbgrader runs, the kit grades the same notebooks (make check's engine).
+        kit, kit_seconds = {}, {}
+        for key in courses:
+            for student, nb in subs[key].items():
+                t = time.monotonic()
+                kit[key, student] = grade(nb, assignment_of[key], isolation=ISOLATION)
+                kit_seconds[key, student] = round(time.monotonic() - t, 2)
+        pipelines = {key: f.result() for key, f in futures.items()}
+    total_s = round(time.monotonic() - t0, 1)
+    timing = {a: {s["step"]: s["seconds"] for s in p["steps"]} for a, p in pipelines.items()}
+    print(f"\nnbgrader e2e: {total_s} s in all; nbgrader steps {json.dumps(timing)}; "
+          f"kit grading {round(sum(kit_seconds.values()), 1)} s for {len(kit_seconds)} notebooks")
+    return {"courses": courses, "subs": subs, "pipelines": pipelines, "kit": kit,
+            "endless": endless, "assignment_of": assignment_of}
+
+
+def _failed_steps(e2e, keys=ASSIGNMENTS) -> list:
+    return [(a, s["step"], s["rc"], s["log"][-3000:]) for a, p in e2e["pipelines"].items()
+            if a in keys for s in p["steps"] if s["rc"] != 0]
+
+
+def test_pipeline_runs_and_writes_feedback(e2e):
+    assert _failed_steps(e2e) == []
+    for a in ASSIGNMENTS:
+        assert [s["step"] for s in e2e["pipelines"][a]["steps"]][-1] == "export"
+        course = e2e["courses"][a]
+        release = course / "assignments" / a / f"{a}.ipynb"
+        assert release.is_file(), f"generate_assignment wrote no release for {a}"
+        assert len(e2e["subs"][a]) >= 4, f"too few submissions for {a}: {sorted(e2e['subs'][a])}"
+        for student in e2e["subs"][a]:
+            graded = course / "autograded" / student / a / f"{a}.ipynb"
+            assert graded.is_file(), f"no autograded notebook for {student}/{a}"
+            feedback = course / "feedback" / student / a / f"{a}.html"
+            assert feedback.is_file() and feedback.stat().st_size > 1000, f"no feedback for {student}/{a}"
+            html = feedback.read_text(encoding="utf-8")
+            assert f"{a}" in html and "Score" in html, f"feedback of {student}/{a} has no score"
+
+
+def test_graded_cells_end_in_a_plain_float_and_write_nothing_to_stderr(e2e):
+    """What nbgrader reads as partial credit: the float of the cell's last execute_result; any
+    stderr output or error in a test cell would zero it."""
+    from nbgrader.utils import determine_grade
+    assert _failed_steps(e2e) == []
+    problems = []
+    for a in ASSIGNMENTS:
+        for student in e2e["subs"][a]:
+            path = e2e["courses"][a] / "autograded" / student / a / f"{a}.ipynb"
+            nb = nbformat.read(path, as_version=4)
+            graded = graded_cells(nb)
+            assert sorted(graded.values()) == sorted(EXERCISES[a]), (student, a, graded)
+            for c in nb.cells:
+                md = c.get("metadata", {}).get("nbgrader", {})
+                if not md.get("grade"):
+                    continue
+                where = f"{student}/{a}/{md['grade_id']}"
+                bad = [o for o in c.outputs if o.output_type == "error"
+                       or (o.output_type == "stream" and o.get("name") == "stderr")]
+                if bad:
+                    problems.append((where, "error or stderr output", [dict(o) for o in bad]))
+                results = [o for o in c.outputs if o.output_type == "execute_result"]
+                if len(results) != 1:
+                    problems.append((where, f"{len(results)} execute_result outputs"))
+                    continue
+                text = results[0]["data"]["text/plain"]
+                try:
+                    value = float(text)
+                except ValueError:
+                    problems.append((where, f"last value is not a plain float: {text!r}"))
+                    continue
+                if not 0 <= value <= md["points"]:
+                    problems.append((where, f"value {value} outside [0, {md['points']}]"))
+                score, max_score = determine_grade(c)
+                if not (_close(score, value) and _close(max_score, POINTS[graded[md['grade_id']]])):
+                    problems.append((where, f"nbgrader reads {score}/{max_score}, cell says {value}"))
+    assert problems == [], json.dumps(problems, indent=1, default=str)[:6000]
+
+
+def test_nbgrader_and_kit_give_the_same_points_per_exercise(e2e):
+    """Same code, same checks, same numbers: the in-notebook checks run by ``nbgrader autograde``
+    and ``python -m autograder check`` (grade(..., isolation="process")) agree per exercise."""
+    assert _failed_steps(e2e) == []
+    disagreements = []
+    for a in ASSIGNMENTS:
+        students = list(e2e["subs"][a])
+        nbg = gradebook_scores(e2e["courses"][a], a, students)
+        for student in students:
+            kit = kit_scores(e2e["kit"][a, student])
+            got = nbg[student]
+            assert set(got["exercises"]) == set(EXERCISES[a]) == set(kit["exercises"]), (student, a)
+            for ex in EXERCISES[a]:
+                n_score, n_max = got["exercises"][ex]
+                k_score, k_max = kit["exercises"][ex]
+                assert _close(n_max, POINTS[ex]) and _close(k_max, POINTS[ex]), (student, ex, n_max, k_max)
+                if not _close(n_score, k_score):
+                    failed = [(t["tags"][1] if len(t["tags"]) > 1 else t["name"], t["output"][:600])
+                              for t in e2e["kit"][a, student]["tests"]
+                              if t["tags"][0] == ex and t["status"] == "failed"]
+                    disagreements.append({"student": student, "assignment": a, "exercise": ex,
+                                          "nbgrader": n_score, "kit": k_score, "kit_failed": failed})
+            if not _close(got["total"], kit["total"]):
+                disagreements.append({"student": student, "assignment": a, "total_nbgrader": got["total"],
+                                      "total_kit": kit["total"]})
+    assert disagreements == [], json.dumps(disagreements, indent=1, ensure_ascii=False)[:8000]
+
+
+def test_export_csv_matches_the_kit(e2e):
+    assert _failed_steps(e2e) == []
+    for a in ASSIGNMENTS:
+        with open(e2e["courses"][a] / "grades.csv", newline="") as f:
+            rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == a}
+        assert set(rows) == set(e2e["subs"][a]), (a, sorted(rows))
+        for student, row in rows.items():
+            kit = e2e["kit"][a, student]
+            assert _close(row["max_score"], 20) and _close(kit["max_score"], 20)
+            assert _close(row["score"], kit["score"]), (a, student, row["score"], kit["score"])
+
+
+def test_reference_full_marks_untouched_zero_in_both(e2e):
+    assert _failed_steps(e2e) == []
+    for a in ASSIGNMENTS:
+        nbg = gradebook_scores(e2e["courses"][a], a, [REFERENCE, UNTOUCHED])
+        ref, stub = e2e["kit"][a, REFERENCE], e2e["kit"][a, UNTOUCHED]
+        assert _close(ref["score"], 20) and _close(nbg[REFERENCE]["total"], 20), \
+            (a, ref["score"], nbg[REFERENCE], [t for t in ref["tests"] if t["status"] == "failed"][:3])
+        assert _close(stub["score"], 0) and _close(nbg[UNTOUCHED]["total"], 0), (a, stub["score"], nbg[UNTOUCHED])
+        assert all(_close(v[0], v[1]) for v in nbg[REFERENCE]["exercises"].values())
+        assert all(_close(v[0], 0) for v in nbg[UNTOUCHED]["exercises"].values())
+
+
+def test_demo_class_has_partial_credit(e2e):
+    """Guards the comparison against being vacuous: the honest students are neither all perfect
+    nor all zero, and nbgrader recorded fractional points somewhere."""
+    assert _failed_steps(e2e) == []
+    totals, fractional = [], False
+    for a in ASSIGNMENTS:
+        students = [s for s in e2e["subs"][a] if s not in (REFERENCE, UNTOUCHED)]
+        nbg = gradebook_scores(e2e["courses"][a], a, students)
+        for s in students:
+            totals.append(nbg[s]["total"])
+            fractional |= any(0 < v[0] < v[1] for v in nbg[s]["exercises"].values())
+    assert fractional, "no exercise got partial credit: nbgrader may not read check()'s float"
+    assert any(0 < t < 20 for t in totals), totals
+
+
+def test_endless_loop_scores_the_same(e2e):
+    """A demo student whose function never returns: nbgrader's kernel survives (the "Try it" cell
+    times out and is interrupted; ``check`` stops the call after 5 s), the notebook is graded, and
+    nbgrader's points per exercise equal the kit's. SPEC: a submission that hangs loses the checks
+    it did not pass and nothing else."""
+    if not e2e["endless"]:
+        pytest.skip("the demo class has no endless loop")
+    assert _failed_steps(e2e, (ENDLESS,)) == []
+    a, student, _ = e2e["endless"][0]
+    got = gradebook_scores(e2e["courses"][ENDLESS], a, [student])[student]
+    kit = kit_scores(e2e["kit"][ENDLESS, student])
+    assert 0 < got["total"] < 20, got
+    nbg_points = {ex: v[0] for ex, v in got["exercises"].items()}
+    kit_points = {ex: v[0] for ex, v in kit["exercises"].items()}
+    assert kit_points == pytest.approx(nbg_points), (
+        f"{student}/{a}: nbgrader {nbg_points}, kit {kit_points}; kit says: "
+        f"{e2e['kit'][ENDLESS, student].get('output', '')[:500]}")
+
+
+def test_make_check_command_agrees_with_nbgrader(e2e):
+    """``make check`` runs ``python -m autograder check NOTEBOOK --assignment ID``: its table shows
+    the same points per exercise as nbgrader's gradebook (one partly right student)."""
+    assert _failed_steps(e2e) == []
+    a = "cross_correlation"
+    nbg = gradebook_scores(e2e["courses"][a], a, [s for s in e2e["subs"][a]])
+    partial = [s for s, v in nbg.items() if 0 < v["total"] < 20]
+    assert partial, nbg
+    student = partial[0]
+    nb = e2e["courses"][a] / "submitted" / student / a / f"{a}.ipynb"
+    env = dict(os.environ, COLUMNS="200")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "check", str(nb), "--assignment", a],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    shown = {m.group(1): float(m.group(2)) for m in
+             re.finditer(r"^\W*(\w+)\W+([\d.]+) / ([\d.]+)", proc.stdout, re.M) if m.group(1) in POINTS}
+    assert shown == pytest.approx({ex: v[0] for ex, v in nbg[student]["exercises"].items()}), \
+        (student, proc.stdout[-3000:])

@@ -110,7 +110,8 @@ def discover(course: Path, only: list[str] | None, known: set[str]):
 
 
 def grader_fingerprint() -> str:
-    """Changes whenever the grader could grade differently: its source, templates, versions."""
+    """Changes whenever the grader could grade differently: its source, templates, the reference
+    solutions, versions."""
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parent
     for p in sorted(pkg.rglob("*")):
@@ -118,6 +119,10 @@ def grader_fingerprint() -> str:
                 and p.suffix in (".py", ".j2", ".json", ".toml", ".txt")):
             h.update(str(p.relative_to(pkg)).encode() + b"\0")
             h.update(p.read_bytes() + b"\0")
+    # The reference solutions are read by checks (matches the reference, learn_kernel).
+    from .reference import solutions_dir
+    for p in sorted(solutions_dir().glob("*/*.ipynb")):
+        h.update(f"solutions/{p.parent.name}/{p.name}\0".encode() + p.read_bytes() + b"\0")
     for dist in ("hypothesis", "torch", "numpy"):
         try:
             from importlib.metadata import version
@@ -193,9 +198,12 @@ def grade_job(path: str, assignment: str, isolation: str, device: str) -> dict:
         results = grade(path, assignment, isolation=isolation, device=device)
         return {"results": results, "error": None, "seconds": time.monotonic() - t0}
     except BaseException as e:          # noqa: BLE001  (a student's SystemExit included)
+        from .submission import Unreadable
         tb = traceback.format_exception_only(type(e), e)
+        # The submission's own fault gives the same error again; anything else (the sandbox
+        # failed to start under load, bwrap missing, a full disk) is retried on the next run.
         return {"results": None, "error": "".join(tb).strip(), "seconds": time.monotonic() - t0,
-                "retry": False}
+                "retry": not isinstance(e, Unreadable)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def _course_id(db_url: str) -> str:
 
 def _cell_map(gb, assignment_id: str, exercises: list[tuple[str, float]]) -> tuple[dict, list]:
     """exercise -> (notebook name, grade cell name), creating the notebook when there is none."""
-    from nbgrader.api import MissingEntry, SourceCell
+    from nbgrader.api import SourceCell
     a = gb.update_or_create_assignment(assignment_id)
     problems = []
     if not a.notebooks:

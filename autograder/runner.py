@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import errors as hyp_errors
 
+from . import show
 from .exercise import Check, Exercise, Mismatch
 from .student import ForbiddenUsed, Missing, StudentRaised, WorkerLost
 
@@ -108,7 +109,7 @@ def run_check(check: Check, student, replay: bool = True) -> tuple[bool, str]:
                 raise _Enough() from None
             raise
         except StudentRaised as e:
-            last["message"] = _describe_raise(e)
+            last["message"] = f"For the input\n{_indent(show.case(case))}\n{_describe_raise(e)}"
             if time.monotonic() - start > CHECK_BUDGET_S:
                 raise _Enough() from None
             raise
@@ -128,11 +129,13 @@ def run_check(check: Check, student, replay: bool = True) -> tuple[bool, str]:
                 check.verify(student, case)
             return True, ""
         except (Mismatch, StudentRaised):
-            # Start hypothesis on a fresh worker, as the first student's run did not inherit
-            # state from a replay.
-            restart = getattr(student.transport, "restart", None)
-            if restart:
-                restart()
+            pass
+    # Hypothesis always starts on a fresh worker (where the transport can give one), whether or
+    # not a replay ran first: the first student of a process and a later one who fails the replay
+    # then meet the same examples from the same state, and get the same message.
+    restart = getattr(student.transport, "restart", None)
+    if restart:
+        restart()
     seen: list = []
     @hypothesis_settings(check.max_examples)
     @given(check.cases)

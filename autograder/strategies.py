@@ -12,8 +12,6 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-DTYPES = st.sampled_from([torch.float32, torch.float64])
-
 
 @st.composite
 def int_tensor(draw, shape, dtype=torch.float64, low=-4, high=4):
@@ -65,7 +63,7 @@ def pad_stride_shapes(draw, max_k=5, max_p=3, max_s=4, extra=5):
     """
     padding = draw(pair_or_int(0, max_p))
     stride = draw(pair_or_int(1, max_s))
-    p, s = as_pair(padding), as_pair(stride)
+    p = as_pair(padding)
     k = (draw(st.integers(1, max_k)), draw(st.integers(1, max_k)))
     # n + 2p >= k and n >= 1
     n = tuple(max(1, k[i] - 2 * p[i]) + draw(st.integers(0, extra)) for i in range(2))

@@ -26,9 +26,6 @@ class Submission:
     problems: list = field(default_factory=list)   # messages for the student
     file: Path | None = None
 
-    @property
-    def source_bytes(self) -> bytes:
-        return "\n".join(f"{n}\n{s}" for n, s in self.cells).encode()
 
 
 def _pick(folder: Path) -> tuple[Path | None, list[str]]:
@@ -63,18 +60,23 @@ def notebook_cells(path: Path) -> tuple[list, list]:
         raw_cells = nb["cells"] if isinstance(nb, dict) else None
         if not isinstance(raw_cells, list):
             raise ValueError("no 'cells' list")
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         return [], [f"{path.name} is not a readable notebook (malformed JSON: {e}). Save it again "
                     f"from Jupyter and resubmit."]
     cells = []
     for i, cell in enumerate(raw_cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        try:
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
+            nbg = meta.get("nbgrader")
+            if isinstance(nbg, dict) and nbg.get("grade"):
+                continue   # graded test cells are the grader's business, not the student's code
+            src = cell.get("source", "")
+            src = "".join(map(str, src)) if isinstance(src, list) else str(src)
+        except Exception as e:      # a hand-edited notebook: report the cell, keep the others
+            problems.append(f"cell {i} of {path.name} is malformed ({type(e).__name__}); skipped.")
             continue
-        meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
-        if (meta.get("nbgrader") or {}).get("grade"):
-            continue   # graded test cells are the grader's business, not the student's code
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else str(src)
         if src.strip():
             cells.append((f"<cell {i}>", strip_magics(src)))
     if not cells:

@@ -236,3 +236,46 @@ def test_a_hanging_demo_cell_is_skipped_and_the_rest_is_graded(tmp_path):
     res = grade(tmp_path, "cross_correlation", isolation="process")
     assert res["score"] == 20
     assert "did not finish within" in res["output"]
+
+
+def test_non_contiguous_inputs_really_reach_the_student(tmp_path):
+    src = tmp_path / "contig.py"
+    src.write_text((ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+                   + "\n\n_ok = corr2d\n\ndef corr2d(X, K):\n"
+                   "    assert X.is_contiguous(), 'expects a contiguous X'\n    return _ok(X, K)\n")
+    ex = by_exercise(grade(src, "cross_correlation", isolation=ISO))
+    failed = dict(ex["corr2d"]["failed"])
+    assert set(failed) == {"values (random floats)"}
+    assert "non-contiguous" in failed["values (random floats)"]
+
+
+def test_a_dict_that_looks_like_a_wire_marker_is_not_a_tuple(tmp_path):
+    src = tmp_path / "marker.py"
+    src.write_text("def conv_output_shape(input_size, kernel_size, padding=0, stride=1):\n"
+                   "    p = lambda v: (v, v) if isinstance(v, int) else tuple(v)\n"
+                   "    n, k, q, s = map(p, (input_size, kernel_size, padding, stride))\n"
+                   "    return {'$tuple': [(n[i] + 2 * q[i] - k[i]) // s[i] + 1 for i in range(2)]}\n")
+    ex = by_exercise(grade(src, "padding_stride", isolation=ISO))
+    assert ex["conv_output_shape"]["score"] == 0
+
+
+def test_tamper_scan_follows_aliases_but_ignores_harmless_names():
+    from autograder.tamper import scan
+    src = ("import torch, gc as g2\nD = torch._C.DisableTorchFunction\n"
+           "def corr2d(X, K):\n    with D():\n        return X\n"
+           "def pad2d(X, padding):\n    gc = 3\n    return torch.zeros(1) + gc\n"
+           "def corr2d_multi_in(X, K):\n    return g2.get_objects()\n")
+    flagged = scan([("<cell>", src)])
+    assert flagged["corr2d"] == "DisableTorchFunction"
+    assert "corr2d_multi_in" in flagged
+    assert "pad2d" not in flagged and "torch" not in flagged
+
+
+def test_a_malformed_cell_is_skipped_not_fatal(tmp_path):
+    good = (ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": ["x = 1\n", 2], "metadata": {"nbgrader": "yes"}},
+        {"cell_type": "code", "source": good, "metadata": {}, "outputs": []}]}
+    (tmp_path / "cross_correlation.ipynb").write_text(json.dumps(nb))
+    res = grade(tmp_path, "cross_correlation", isolation=ISO)
+    assert res["score"] == 20

@@ -62,10 +62,9 @@ _K3 = torch.stack([_K, _K + 1, _K + 2])
 
 
 def _many(task, points):
-    c = P.values_float(task, points)
-    return Check("values (many channels)", points,
-                 "agrees with the float64 oracle within 8*eps*sum|products| for up to 64 channels of "
-                 "random floats", c.verify, c.cases, max_examples=25)
+    return P.named(P.values_float(task, points), "values (many channels)",
+                   "agrees with the float64 oracle within 8*eps*sum|products| for up to 64 channels "
+                   "of random floats", max_examples=25)
 
 
 corr2d_multi_in = Exercise("corr2d_multi_in", "多输入通道 Multiple input channels", (

@@ -148,6 +148,8 @@ def _layer_dtype(student, case):
     if got.dtype != case["X"].dtype:
         raise Mismatch(f"{ctx}\nthe result's dtype is {got.dtype}, but X and the parameters are "
                        f"{case['X'].dtype}: keep X's dtype.")
+    if r.device is not None and r.device.split(":")[0] != student.device.split(":")[0]:
+        raise Mismatch(f"{ctx}\nthe result lives on {r.device}, but X is on {student.device}.")
     _check_layer_out(r, case)
 
 
@@ -172,7 +174,7 @@ def _layer_grads(student, case):
     r = _forward(student, case, {"wrt": [0], "params": ["weight", "bias"], "out": case["G"]})
     ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
     _check_layer_out(r, case)
-    if r.grads is None:
+    if r.grads is None or len(r.grads) != 3:
         raise Mismatch(f"{ctx}\nno gradient flows back from forward's result: build it from tensor "
                        f"operations on X, self.weight and self.bias.")
     gX, gW = oracle.conv_grads(case["X"], case["W"], case["G"])
@@ -200,7 +202,7 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
     Check("uses current parameters", 1, "forward uses the current weight and bias, not copies made "
           "earlier", _current_params, _two_param_sets(), max_examples=20),
     Check("dtype and device", 0.5, "with float64 (or float32) X and parameters, the result keeps "
-          "that dtype", _layer_dtype, _layer_case(st.sampled_from([torch.float64, torch.float32])),
+          "that dtype and X's device", _layer_dtype, _layer_case(st.sampled_from([torch.float64, torch.float32])),
           max_examples=20),
     Check("gradients", 1, "a backward pass gives torch's gradients for X, weight and bias",
           _layer_grads, _layer_grad_case(), max_examples=25),
@@ -268,7 +270,8 @@ def _detached_dtype(student, case):
         raise Mismatch(f"{ctx}\nthe returned kernel still requires grad: return K.detach().")
     if got.dtype != case["X"].dtype:
         raise Mismatch(f"{ctx}\nthe kernel's dtype is {got.dtype}, but X is {case['X'].dtype}.")
-    for label, before, after in (("X", case["X"], r.inputs[0]), ("Y", case["Y"], r.inputs[1])):
+    inputs = r.inputs if isinstance(r.inputs, list) and len(r.inputs) >= 2 else [None, None]
+    for label, before, after in (("X", case["X"], inputs[0]), ("Y", case["Y"], inputs[1])):
         if after is None or not torch.equal(before, after.to(before.dtype)):
             raise Mismatch(f"{ctx}\nyour function modified its input {label} in place.")
     _close_kernel(got, _expected_kernel(case), ctx, 1e-6 if got.dtype == torch.float64 else 1e-3)

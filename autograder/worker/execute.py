@@ -14,7 +14,6 @@ student's own traceback lines; a forbidden routine becomes ``{"forbidden": name}
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -163,8 +162,6 @@ def execute(namespace: dict, req: dict) -> dict:
             reply = OPS[req["op"]](namespace, req, g)
         except guard.Forbidden as e:
             return {"forbidden": str(e.args[0])}
-        except RecursionError as e:
-            reply = _error(e)
         except Exception as e:
             reply = _error(e)
         except BaseException as e:  # SystemExit, KeyboardInterrupt from student code

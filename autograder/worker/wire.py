@@ -55,10 +55,14 @@ def encode(obj) -> bytes:
         if isinstance(v, torch.Tensor):
             if v.dtype not in NAMES:
                 return {"$obj": f"torch.Tensor[{v.dtype}]", "repr": ""}
-            data = _tensor_to_bytes(v)
+            # A transposed view (the checks hand students non-contiguous inputs) travels as its
+            # contiguous transpose and is rebuilt as the same kind of view on the other side.
+            transposed = (v.dim() >= 2 and not v.is_contiguous()
+                          and v.transpose(-1, -2).is_contiguous())
+            data = _tensor_to_bytes(v.transpose(-1, -2) if transposed else v)
             tensors.append({"dtype": NAMES[v.dtype], "shape": list(v.shape), "offset": offset,
                             "nbytes": len(data), "device": str(v.device),
-                            "requires_grad": bool(v.requires_grad)})
+                            "requires_grad": bool(v.requires_grad), "transposed": transposed})
             chunks.append(data)
             offset += len(data)
             return {"$t": len(tensors) - 1}
@@ -67,6 +71,8 @@ def encode(obj) -> bytes:
         if isinstance(v, list):
             return [enc(x) for x in v]
         if isinstance(v, dict):
+            if any(str(k).startswith("$") for k in v):   # would read as a wire marker: opaque
+                return {"$obj": "builtins.dict", "repr": _safe_repr(v)}
             return {str(k): enc(x) for k, x in v.items()}
         if v is None or isinstance(v, (bool, int, float, str)):
             if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**62:
@@ -132,7 +138,12 @@ def decode(header: dict, payload: bytes, device: str | None = None):
             t = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16) if raw else torch.empty(0, dtype=dtype)
         else:
             t = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
-        t = t.reshape(d["shape"])
+        shape = list(d["shape"])
+        if d.get("transposed") is True and len(shape) >= 2:
+            shape[-1], shape[-2] = shape[-2], shape[-1]
+            t = t.reshape(shape).transpose(-1, -2)
+        else:
+            t = t.reshape(shape)
         return t.to(device) if device else t
 
     def dec(v):
@@ -149,13 +160,6 @@ def decode(header: dict, payload: bytes, device: str | None = None):
         return v
 
     return dec(header["body"])
-
-
-def tensor_meta(header: dict, ref) -> dict | None:
-    """The sender's description (device, requires_grad) of the tensor a ``{"$t": i}`` names."""
-    if isinstance(ref, dict) and isinstance(ref.get("$t"), int) and 0 <= ref["$t"] < len(header["tensors"]):
-        return header["tensors"][ref["$t"]]
-    return None
 
 
 class Opaque:

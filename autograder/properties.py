@@ -72,8 +72,8 @@ def cases(task: ConvTask, values: str = "int", dtypes=None, strided: bool = Fals
 
 # ---- comparing a result with what was expected -----------------------------------------------
 
-def header(task: ConvTask, case: dict) -> str:
-    return f"For {task.call_sig} with\n{show.indent(show.case(case))}"
+def header(task: ConvTask, case: dict) -> show.Lazy:
+    return show.Lazy(lambda: f"For {task.call_sig} with\n{show.indent(show.case(case))}")
 
 
 def require_tensor(r, what: str, context: str) -> torch.Tensor:

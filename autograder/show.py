@@ -46,3 +46,20 @@ def case(c: dict) -> str:
 
 def indent(text: str, by: str = "    ") -> str:
     return "\n".join(by + line for line in str(text).splitlines())
+
+
+class Lazy:
+    """A message built only if it is shown: rendering inputs for every passing example would cost
+    more than comparing them."""
+
+    def __init__(self, build):
+        self.build = build
+
+    def __str__(self) -> str:
+        return self.build()
+
+    def __format__(self, spec) -> str:
+        return format(str(self), spec)
+
+    def __add__(self, other) -> "Lazy":
+        return Lazy(lambda: str(self) + str(other))

@@ -56,7 +56,11 @@ corr2d = Exercise("corr2d", "图像卷积 Convolutions for Images: the cross-cor
 # Conv2D
 
 
-def _conv2d_ctx(k, X, W=None, b=None) -> str:
+def _conv2d_ctx(k, X, W=None, b=None) -> show.Lazy:
+    return show.Lazy(lambda: _conv2d_text(k, X, W, b))
+
+
+def _conv2d_text(k, X, W, b) -> str:
     lines = [f"For layer = Conv2D({k}) with"]
     if W is not None:
         lines.append(f"    layer.weight = {show.tensor(W)}")
@@ -224,7 +228,7 @@ def _expected_kernel(case):
 
 
 def _learn_ctx(case):
-    return (f"For learn_kernel(X, Y, kernel_size={case['kernel_size']}, num_epochs="
+    return show.Lazy(lambda: f"For learn_kernel(X, Y, kernel_size={case['kernel_size']}, num_epochs="
             f"{case['num_epochs']}, lr={case['lr']}) with\n"
             f"    X = {show.tensor(case['X'])}\n    Y = {show.tensor(case['Y'])}")
 

@@ -99,7 +99,8 @@ def _pad_case(draw, dtypes=st.just(torch.float64), values="int"):
 
 
 def _pad_ctx(case):
-    return f"For pad2d(X, padding={case['padding']!r}) with\n    X = {show.tensor(case['X'])}"
+    return show.Lazy(lambda: f"For pad2d(X, padding={case['padding']!r}) with\n"
+                             f"    X = {show.tensor(case['X'])}")
 
 
 def _pad_hints():

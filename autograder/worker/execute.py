@@ -123,7 +123,10 @@ def _module(namespace, req, g: guard.Guard):
             for attr, value in step["set"].items():
                 target = getattr(module, attr, None)
                 if not isinstance(target, torch.Tensor):
-                    raise AttributeError(f"{req['name']} has no tensor attribute '{attr}'")
+                    raise AttributeError(
+                        f"the layer has no tensor attribute '{attr}' for the grader to set before "
+                        f"calling forward (SPEC: {req['name']} registers weight and bias as "
+                        f"nn.Parameter)")
                 # Overwrite the data in place: the student's object stays the one forward uses.
                 target.data = value.to(device)
             continue

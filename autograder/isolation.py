@@ -144,6 +144,11 @@ def sandbox_argv(root: bool | None = None, cuda: bool = False) -> list[str]:
         rp = os.path.realpath(p)
         if not _under(rp, [t for _, t in binds]):
             binds.append((rp, rp))
+    # /tmp is the zygote's: workers may write only inside their own folder there (no file left
+    # for the next student to find), and all of it together is bounded. It is mounted first, so
+    # that an environment living under /tmp (a checkout in /tmp, as CI may use) is bound inside
+    # it rather than hidden by it.
+    argv += ["--perms", "0755", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     targets = [t for _, t in binds] + [f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"]
     parents = set()
     for t in targets:
@@ -166,10 +171,7 @@ def sandbox_argv(root: bool | None = None, cuda: bool = False) -> list[str]:
     kit = str(Path(__file__).resolve().parent)
     if _under(kit, [t for _, t in binds]):
         argv += ["--tmpfs", kit]
-    # /tmp is the zygote's: workers may write only inside their own folder there (no file left
-    # for the next student to find), and all of it together is bounded.
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "0755", "--size", str(TMPFS_BYTES),
-             "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     if cuda:
         # The GPU's device nodes and what the driver reads in /sys (untested without a GPU here).
         import glob

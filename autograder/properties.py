@@ -88,7 +88,7 @@ def require_close(got: torch.Tensor, expected: torch.Tensor, scale: torch.Tensor
                   context: str, hints=(), case=None, exact: bool = False) -> None:
     if tuple(got.shape) != tuple(expected.shape):
         raise Mismatch(f"{context}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
-                       f"got {tuple(got.shape)}." + _hint(got, hints, case, dtype))
+                       f"got {tuple(got.shape)}." + _hint(got, hints, case, dtype, expected))
     if not got.is_floating_point():
         raise Mismatch(f"{context}\nexpected floating-point values, got dtype {got.dtype}.")
     g64 = got.to(torch.float64)
@@ -101,19 +101,24 @@ def require_close(got: torch.Tensor, expected: torch.Tensor, scale: torch.Tensor
             f"{context}\nthe values are wrong (first wrong element at index {idx}: expected "
             f"{expected[idx].item():.6g}, got {g64[idx].item():.6g}).\n"
             f"  expected: {show.tensor(expected.to(dtype))}\n"
-            f"  got:      {show.tensor(got)}" + _hint(got, hints, case, dtype))
+            f"  got:      {show.tensor(got)}" + _hint(got, hints, case, dtype, expected))
 
 
-def _hint(got, hints, case, dtype) -> str:
+def _hint(got, hints, case, dtype, expected=None) -> str:
+    """Name a common mistake when the answer is what that mistake gives (and the right answer
+    is not: a 1x1 kernel flipped is the same kernel)."""
     if case is None:
         return ""
+
+    def near(a, b):
+        return tuple(a.shape) == tuple(b.shape) and \
+            bool(((a.to(torch.float64) - b).abs() <= 1e-4 * (1 + b.abs())).all())
     for text, alt in hints:
         try:
             other = alt(case)
         except Exception:
             continue
-        if other is not None and tuple(other.shape) == tuple(got.shape) and \
-                bool(((got.to(torch.float64) - other).abs() <= 1e-4 * (1 + other.abs())).all()):
+        if other is not None and near(got, other) and not (expected is not None and near(expected, other)):
             return f"\nHint: {text}"
     return ""
 

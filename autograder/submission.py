@@ -85,7 +85,13 @@ def notebook_cells(path: Path) -> tuple[list, list]:
 
 
 def load(path: str | Path) -> Submission:
-    path = Path(path)
+    try:
+        return _load(Path(path))
+    except OSError as e:    # a dangling link, an unreadable file: the submission's own state
+        raise Unreadable(f"{path}: cannot read the submission ({type(e).__name__}: {e})") from None
+
+
+def _load(path: Path) -> Submission:
     if not path.exists():
         raise Unreadable(f"{path}: no such file or folder")
     sub = Submission(path)

@@ -353,11 +353,15 @@ def f(x):
     return wrote
 '''
     reader = '''
-import os
+import os, sys
 def f(x):
     found = []
+    # The read-only Python environment may itself live under /tmp (a checkout in /tmp): not a
+    # channel, so leave it out of the walk.
+    env = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix})
     for top in ("/tmp", "/dev/shm", "/var/tmp", ".."):
-        for d, _, files in os.walk(top):
+        for d, dirs, files in os.walk(top):
+            dirs[:] = [x for x in dirs if not os.path.realpath(os.path.join(d, x)).startswith(env)]
             found += [os.path.join(d, n) for n in files if n != "submission.py"]
     return found
 '''

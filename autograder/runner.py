@@ -134,12 +134,13 @@ def run_check(check: Check, student, replay: bool = True) -> tuple[bool, str]:
                 break
         else:
             return True, ""
-    # Hypothesis always starts on a fresh worker (where the transport can give one), whether or
-    # not a replay ran first: the first student of a process and a later one who fails the replay
-    # then meet the same examples from the same state, and get the same message.
-    restart = getattr(student.transport, "restart", None)
-    if restart:
-        restart()
+    if replay_failure is not None:
+        # Hypothesis reruns the examples the replay just ran: start it on a fresh worker (where
+        # the transport can give one), so state the replay left behind cannot change its verdict.
+        # (Not before every check: each fresh worker reruns the notebook's cells.)
+        restart = getattr(student.transport, "restart", None)
+        if restart:
+            restart()
     seen: list = []
 
     @hypothesis_settings(check.max_examples)

@@ -353,15 +353,19 @@ def f(x):
     return wrote
 '''
     reader = '''
-import os, sys
+import os
 def f(x):
     found = []
-    # The read-only Python environment may itself live under /tmp (a checkout in /tmp): not a
-    # channel, so leave it out of the walk.
-    env = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix})
+    # The Python environment may itself live under /tmp (a checkout in /tmp), mounted read-only:
+    # not a channel, so read-only mounts are left out of the walk.
+    def writable(path):
+        try:
+            return not os.statvfs(path).f_flag & os.ST_RDONLY
+        except OSError:
+            return False
     for top in ("/tmp", "/dev/shm", "/var/tmp", ".."):
         for d, dirs, files in os.walk(top):
-            dirs[:] = [x for x in dirs if not os.path.realpath(os.path.join(d, x)).startswith(env)]
+            dirs[:] = [x for x in dirs if writable(os.path.join(d, x))]
             found += [os.path.join(d, n) for n in files if n != "submission.py"]
     return found
 '''

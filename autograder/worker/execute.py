@@ -183,6 +183,8 @@ def execute(namespace: dict, req: dict) -> dict:
 
 
 CELL_TIMEOUT_S = 2.0    # a notebook's "try it" cell that calls a hanging function is skipped
+# CPU time, not wall time: how loaded the grading machine is must not decide which cells run.
+_CELL_TIMER, _CELL_SIGNAL = getattr(signal, "ITIMER_VIRTUAL", None), getattr(signal, "SIGVTALRM", None)
 
 
 class _CellTimeout(BaseException):
@@ -205,16 +207,16 @@ def load_source(cells: list[tuple[str, str]], namespace: dict | None = None,
     ns = namespace if namespace is not None else {"__name__": "__submission__"}
     guard.install()   # wrap other libraries' routines before the student can alias them
     problems = []
-    timer = (cell_timeout and hasattr(signal, "setitimer")
+    timer = (cell_timeout and _CELL_TIMER is not None and hasattr(signal, "setitimer")
              and threading.current_thread() is threading.main_thread())
-    old = signal.signal(signal.SIGALRM, _raise_cell_timeout) if timer else None
+    old = signal.signal(_CELL_SIGNAL, _raise_cell_timeout) if timer else None
     try:
         for filename, source in cells:
             _load_cell(filename, source, ns, problems, cell_timeout if timer else 0)
     finally:
         if timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+            signal.setitimer(_CELL_TIMER, 0)
+            signal.signal(_CELL_SIGNAL, old)
     ns["__convkit_problems__"] = problems
     return ns
 
@@ -231,15 +233,16 @@ def _load_cell(filename, source, ns, problems, timeout):
         # Not under the guard: SPEC forbids routines inside the student's functions only, and
         # a notebook may well compare with F.conv2d at top level.
         if timeout:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+            signal.setitimer(_CELL_TIMER, timeout)
         try:
             exec(code, ns)
         finally:
             if timeout:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.setitimer(_CELL_TIMER, 0)
     except _CellTimeout:
         problems.append({"cell": filename, "type": "Timeout",
-                         "message": f"did not finish within {timeout:g} s and was skipped", "trace": ""})
+                         "message": f"did not finish within {timeout:g} s of CPU time and was skipped",
+                         "trace": ""})
     except Exception as e:
         err = _error(e)["error"]
         err["cell"] = filename

@@ -61,7 +61,7 @@ def _error(exc: BaseException) -> dict:
     return {"error": {"type": type(exc).__name__, "message": message, "trace": _student_trace(exc)}}
 
 
-def _describe(value, device_expected):
+def _describe(value):
     """What the student returned, with the facts the checks need about a tensor result."""
     if isinstance(value, torch.Tensor):
         exact = type(value) in (torch.Tensor, torch.nn.Parameter)
@@ -90,7 +90,7 @@ def _call(namespace, req, g: guard.Guard):
     grad = req.get("grad")
     leaves = _grad_leaves(args, grad)
     result = fn(*args, **kwargs)
-    reply = _describe(result, device)
+    reply = _describe(result)
     if grad:
         reply["grads"] = _grads(result, leaves, _to_device(grad.get("out"), device))
     if req.get("return_inputs"):     # the inputs as they are after the call (modified in place?)
@@ -141,7 +141,7 @@ def _module(namespace, req, g: guard.Guard):
                         p.requires_grad_(True)
                     leaves.append(p)
         out = module(*args)
-        r = _describe(out, device)
+        r = _describe(out)
         if grad:
             r["grads"] = _grads(out, leaves, _to_device(grad.get("out"), device))
         if step.get("return_inputs"):

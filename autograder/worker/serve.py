@@ -12,7 +12,7 @@ import math
 from . import execute, wire
 
 
-def _tensor_bytes(obj, seen=None, depth=0) -> int:
+def _tensor_bytes(obj, depth=0) -> int:
     """Bytes of tensor data a reply would carry; stops early past the limit."""
     import torch
     if depth > 20:
@@ -30,7 +30,7 @@ def _tensor_bytes(obj, seen=None, depth=0) -> int:
     else:
         return 0
     for v in items:
-        total += _tensor_bytes(v, seen, depth + 1)
+        total += _tensor_bytes(v, depth + 1)
         if total > wire.MAX_PAYLOAD:
             break
     return total

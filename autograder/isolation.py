@@ -45,7 +45,7 @@ import threading
 import time
 from pathlib import Path
 
-from .student import WorkerLost
+from .student import WorkerHung, WorkerLost
 from .worker import wire
 
 CALL_TIMEOUT_S = 5.0        # wall time for one request
@@ -393,6 +393,7 @@ class WorkerTransport:
         self.load_timeout = LOAD_TIMEOUT_S if load_timeout is None else load_timeout
         self.problems: list[dict] = []
         self.lost: str | None = None       # sticky: the cells themselves hang or crash
+        self.lost_hung = False             # ... and whether they hung (WorkerHung) or crashed
         self.sock: socket.socket | None = None
         self.pid: int | None = None
         self.zygote: Zygote | None = None
@@ -419,6 +420,7 @@ class WorkerTransport:
             hello, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
+            self.lost_hung = True
             self.lost = f"did not finish loading within {self.load_timeout:g} s (an endless loop " \
                         f"or a long computation at the top level of your code?)"
         except (EOFError, ConnectionError, BrokenPipeError):
@@ -452,7 +454,7 @@ class WorkerTransport:
     # -- the transport ----------------------------------------------------------------------
     def request(self, req: dict) -> dict:
         if self.lost:
-            raise WorkerLost(self.lost)
+            raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
         name = req.get("name") if isinstance(req, dict) else None
         if self.fresh_per_name and name not in self.names:
             # A new exercise gets a fresh worker: what one function did to its own process
@@ -463,14 +465,14 @@ class WorkerTransport:
         if self.sock is None:
             self._start()
             if self.lost:
-                raise WorkerLost(self.lost)
+                raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
         chan = _Deadline(self.sock, self.call_timeout)
         try:
             wire.send(chan, req)
             reply, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
-            raise WorkerLost(f"did not return within {self.call_timeout:g} s (an endless loop?)") from None
+            raise WorkerHung(f"did not return within {self.call_timeout:g} s (an endless loop?)") from None
         except (EOFError, ConnectionError, BrokenPipeError):
             status = self._end(grace=0.5)
             raise WorkerLost(f"crashed the worker ({_exit_text(status)})") from None

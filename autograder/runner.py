@@ -15,7 +15,7 @@ from hypothesis import errors as hyp_errors
 
 from . import show
 from .exercise import Check, Exercise, Mismatch
-from .student import ForbiddenUsed, Missing, StudentRaised, WorkerLost
+from .student import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
 
 CHECK_BUDGET_S = 20.0     # wall time one check may spend shrinking before we report what we have
 
@@ -202,7 +202,7 @@ def run_exercise(exercise: Exercise, student, deadline: float | None = None) -> 
             break
         except WorkerLost as e:
             ok, msg = False, f"your code {e.args[0]}"
-            if "did not return" in str(e.args[0]) or "did not finish" in str(e.args[0]):
+            if isinstance(e, WorkerHung):
                 hung = str(e.args[0])
         except Exception as e:   # a fault of the grader itself: report it, keep grading
             ok, msg = False, (f"internal grader error in this check ({type(e).__name__}: {e}); "

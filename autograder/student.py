@@ -42,6 +42,10 @@ class WorkerLost(BaseException):
     """The student's code hung, crashed the process or broke the protocol (``args[0]`` says how)."""
 
 
+class WorkerHung(WorkerLost):
+    """The student's code ran past its time limit (an endless loop, most likely)."""
+
+
 @dataclass
 class Result:
     """A student's return value, with the facts about it that the worker saw."""
@@ -156,5 +160,5 @@ class _alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.old)
         if kind is _Timeout:
-            raise WorkerLost(f"did not return within {self.seconds:g} s (an endless loop?)")
+            raise WorkerHung(f"did not return within {self.seconds:g} s (an endless loop?)")
         return False

@@ -9,44 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
+
+from .submission import notebook_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def solutions_dir() -> Path:
     return Path(os.environ.get("CONVKIT_SOLUTIONS", ROOT / "solutions"))
-
-
-def notebook_code(path: Path, include_graded: bool = False) -> list[tuple[str, str]]:
-    """The code cells of a notebook as ``(name, source)``, graded test cells left out.
-
-    Plain ``json``, not nbformat: importing nbformat's schema validators costs seconds.
-    """
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and not include_graded:
-            continue
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else src
-        cells.append((f"<{path.stem} cell {i}>", strip_magics(src)))
-    return cells
-
-
-def strip_magics(source: str) -> str:
-    """IPython magics and shell escapes are not Python: comment them out, keep line numbers."""
-    out = []
-    for line in source.splitlines():
-        s = line.lstrip()
-        out.append(("# " + line) if s.startswith(("%", "!")) else line)
-    return "\n".join(out)
 
 
 @lru_cache(maxsize=None)
@@ -56,7 +29,8 @@ def _namespace(assignment_id: str) -> dict | None:
         return None
     os.environ.setdefault("MPLBACKEND", "Agg")
     ns: dict = {"__name__": "__reference__"}
-    for name, source in notebook_code(path):
+    cells, _ = notebook_cells(path)    # the same reader as for students' notebooks
+    for name, source in cells:
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(source, name, "exec"), ns)

@@ -256,17 +256,22 @@ def gradients(task: ConvTask, points: float) -> Check:
                  "torch's conv2d", verify, with_upstream(), max_examples=25)
 
 
+def require_untouched(r, context, **before) -> None:
+    """The call's tensor arguments, as the worker saw them after the call (``return_inputs``),
+    equal what was sent: ``before`` maps each argument's name to its value, in call order."""
+    after = r.inputs if isinstance(r.inputs, list) else []
+    for i, (label, sent) in enumerate(before.items()):
+        now = after[i] if i < len(after) else None
+        if not isinstance(now, torch.Tensor) or not torch.equal(sent, now.to(sent.dtype)):
+            raise Mismatch(f"{context}\nyour function modified its input {label} in place: after "
+                           f"the call {label} = {show.tensor(now)}. Inputs must be left untouched.")
+
+
 def untouched(task: ConvTask, points: float) -> Check:
     def verify(student, case):
         r = task.run(student, case, return_inputs=True)
-        ctx = header(task, case)
         check_result(task, r, case)
-        for label, before, after in (("X", case["X"], (r.inputs or [None, None])[0]),
-                                     ("K", case["K"], (r.inputs or [None, None])[1])):
-            if after is None or not torch.equal(before, after.to(before.dtype)):
-                raise Mismatch(f"{ctx}\nyour function modified its input {label} in place: after "
-                               f"the call {label} = {show.tensor(after)}. Inputs must be left "
-                               f"untouched.")
+        require_untouched(r, header(task, case), X=case["X"], K=case["K"])
     return Check("inputs untouched", points,
                  "the inputs X and K are never modified in place", verify, cases(task, "int"),
                  max_examples=20)

@@ -202,19 +202,22 @@ def matches_reference(task: ConvTask, points: float) -> Check:
                  verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64])))
 
 
+def require_dtype_device(r, X: torch.Tensor, device: str, context, what: str) -> None:
+    """The result has X's dtype and lives on the device X was sent to."""
+    got = require_tensor(r, what, context)
+    if got.dtype != X.dtype:
+        raise Mismatch(f"{context}\nthe result's dtype is {str(got.dtype).replace('torch.', '')}, "
+                       f"but X is {str(X.dtype).replace('torch.', '')}: keep X's dtype (a bare "
+                       f"torch.zeros(shape) is float32; pass dtype=X.dtype, device=X.device).")
+    if r.device is not None and r.device.split(":")[0] != device.split(":")[0]:
+        raise Mismatch(f"{context}\nthe result lives on {r.device}, but X is on {device}: "
+                       f"create tensors with device=X.device.")
+
+
 def dtype_device(task: ConvTask, points: float) -> Check:
     def verify(student, case):
         r = task.run(student, case)
-        ctx = header(task, case)
-        got = require_tensor(r, task.name, ctx)
-        want = case["X"].dtype
-        if got.dtype != want:
-            raise Mismatch(f"{ctx}\nthe result's dtype is {str(got.dtype).replace('torch.', '')}, "
-                           f"but X is {str(want).replace('torch.', '')}: keep X's dtype (a bare "
-                           f"torch.zeros(shape) is float32; pass dtype=X.dtype, device=X.device).")
-        if r.device is not None and r.device.split(":")[0] != student.device.split(":")[0]:
-            raise Mismatch(f"{ctx}\nthe result lives on {r.device}, but X is on {student.device}: "
-                           f"create tensors with device=X.device.")
+        require_dtype_device(r, case["X"], student.device, header(task, case), task.name)
         check_result(task, r, case)
     return Check("dtype and device", points,
                  "the result has X's dtype (float32 stays float32, float64 stays float64) and lives "

@@ -148,12 +148,7 @@ def _two_param_sets(draw):
 def _layer_dtype(student, case):
     r = _forward(student, case)
     ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
-    got = P.require_tensor(r, "forward", ctx)
-    if got.dtype != case["X"].dtype:
-        raise Mismatch(f"{ctx}\nthe result's dtype is {got.dtype}, but X and the parameters are "
-                       f"{case['X'].dtype}: keep X's dtype.")
-    if r.device is not None and r.device.split(":")[0] != student.device.split(":")[0]:
-        raise Mismatch(f"{ctx}\nthe result lives on {r.device}, but X is on {student.device}.")
+    P.require_dtype_device(r, case["X"], student.device, ctx, "forward")
     _check_layer_out(r, case)
 
 

@@ -134,10 +134,7 @@ def _pad_values(student, case):
 
 def _pad_dtype(student, case):
     r = student.call("pad2d", case["X"], case["padding"])
-    got = P.require_tensor(r, "pad2d", _pad_ctx(case))
-    if got.dtype != case["X"].dtype:
-        raise Mismatch(f"{_pad_ctx(case)}\nthe result's dtype is {got.dtype}, but X is "
-                       f"{case['X'].dtype}: create the zeros with dtype=X.dtype, device=X.device.")
+    P.require_dtype_device(r, case["X"], student.device, _pad_ctx(case), "pad2d")
     _pad_check(r, case)
 
 

@@ -188,11 +188,23 @@ def _init_worker(isolation: str) -> None:
     import torch
     torch.set_num_threads(1)
     from . import grade  # noqa: F401  (import once per worker, not per submission)
+    from . import prefetch
+    prefetch.RECORD = True      # this process grades many submissions: plans pay for themselves
 
 
-def grade_job(path: str, assignment: str, isolation: str, device: str) -> dict:
-    """Grade one submission; never raises: an exception becomes ``{"error": ...}``."""
+def grade_job(path: str, assignment: str, isolation: str, device: str,
+              bundle: tuple | None = None) -> dict:
+    """Grade one submission; never raises: an exception becomes ``{"error": ...}``.
+
+    ``bundle`` is ``(blob, digest)`` from ``prepare``: the class's streams and plans, installed
+    once per process (without it, the process makes what it needs itself)."""
     t0 = time.monotonic()
+    if bundle is not None:
+        try:
+            from . import prepare
+            prepare.install(*bundle)
+        except Exception:
+            pass        # a bundle that cannot be used only costs time: the checks make their own
     try:
         from .grade import grade
         results = grade(path, assignment, isolation=isolation, device=device)
@@ -297,6 +309,17 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
             pass
 
 
+def _prepare(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
+    """The class's streams and plans, one check per pool task (see ``prepare``); None on failure."""
+    from . import prepare
+    try:
+        futures = [pool.submit(prepare.make, key) for key in prepare.check_keys(assignment_ids)]
+        blob = prepare.merge(f.result() for f in futures)
+    except Exception:
+        return None
+    return blob, prepare.digest(blob)
+
+
 def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str,
               summary: Summary, progress=None, task=None, start_method: str = "forkserver") -> None:
     """Grade ``todo`` with a pool of ``jobs`` processes, writing each result as it arrives."""
@@ -310,6 +333,7 @@ def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str
 
     queue = list(todo)
     alone = []          # jobs that broke a shared pool twice: graded one at a time
+    bundle = None
     while queue or alone:
         if queue:
             batch, width = queue, jobs
@@ -318,7 +342,13 @@ def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str
             batch, width = [alone.pop(0)], 1
         pool = _pool(min(width, len(batch)), isolation, start_method)
         try:
-            futures = {pool.submit(grade_job, j.path, j.assignment, isolation, device): j
+            if bundle is None and min(width, len(batch)) > 1:
+                # Several processes: make the examples once, in parallel, instead of in each.
+                bundle = _prepare(pool, sorted({j.assignment for j in todo}))
+                if bundle is None:      # the pool may have broken: grade on a fresh one
+                    _kill_pool(pool)
+                    pool = _pool(min(width, len(batch)), isolation, start_method)
+            futures = {pool.submit(grade_job, j.path, j.assignment, isolation, device, bundle): j
                        for j in batch}
             pending = set(futures)
             broken = False

@@ -1,7 +1,8 @@
 """Run a submission in an isolated worker process: the grader's side of the boundary.
 
 ``open_worker(cells, sandboxed, device)`` returns a transport (``.request(req) -> reply``,
-``.problems``, ``.close()``) whose requests are answered by ``worker.execute`` in a separate,
+``.pipeline(messages, name)`` for many requests in flight at once, ``.problems``, ``.restart()``,
+``.close()``) whose requests are answered by ``worker.execute`` in a separate,
 hardened process forked from a *zygote* (``worker/zygote.py``). The zygote imports torch once and
 is started lazily, once per grader process (a parallel job is a process, so each gets its own) and
 reused for every submission that process grades; forking a worker costs milliseconds.
@@ -52,6 +53,7 @@ CALL_TIMEOUT_S = 5.0        # wall time for one request
 LOAD_TIMEOUT_S = 20.0       # wall time for running the submission's cells (each cell: 2 s)
 START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
 CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
+PIPELINE_WINDOW = 128 << 10 # bytes of requests a pipelined worker may have waiting unanswered
 MEMORY_HEADROOM = 3 << 30   # address space a CPU worker may add to the zygote's
 TMPFS_BYTES = 256 << 20     # the sandbox's /tmp (workers' folders), all workers together
 
@@ -452,10 +454,10 @@ class WorkerTransport:
         return None
 
     # -- the transport ----------------------------------------------------------------------
-    def request(self, req: dict) -> dict:
+    def _ready(self, name) -> None:
+        """A live worker for requests about ``name`` (raises where the cells cannot load)."""
         if self.lost:
             raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
-        name = req.get("name") if isinstance(req, dict) else None
         if self.fresh_per_name and name not in self.names:
             # A new exercise gets a fresh worker: what one function did to its own process
             # (monkeypatched torch, changed globals) cannot change another exercise's grade.
@@ -466,9 +468,9 @@ class WorkerTransport:
             self._start()
             if self.lost:
                 raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
-        chan = _Deadline(self.sock, self.call_timeout)
+
+    def _reply(self, chan) -> dict:
         try:
-            wire.send(chan, req)
             reply, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
@@ -483,6 +485,51 @@ class WorkerTransport:
             self._end()
             raise WorkerLost("sent an over-large or malformed reply")
         return reply
+
+    def request(self, req: dict) -> dict:
+        self._ready(req.get("name") if isinstance(req, dict) else None)
+        chan = _Deadline(self.sock, self.call_timeout)
+        try:
+            wire.send(chan, req)
+        except (TimeoutError, socket.timeout, OSError):
+            pass        # the reply says what happened: a hang times out, a crash reads as EOF
+        return self._reply(chan)
+
+    def pipeline(self, messages: list, name: str):
+        """Replies to already encoded requests about ``name``, one by one, as a generator.
+
+        Requests go out ahead of the replies (at most ``PIPELINE_WINDOW`` bytes unanswered, so
+        neither side ever blocks on a full socket), and the worker runs them back to back instead
+        of waiting for the grader between calls. Each reply still has its own time limit, counted
+        from when the grader starts waiting for it, and a hang or a crash raises at the request
+        that caused it, as ``request`` does. Closing the generator before the last reply ends the
+        worker (its unread replies would answer the next request); the next request starts a
+        fresh one.
+        """
+        self._ready(name)
+        sock = self.sock
+        sent = got = 0
+        unanswered: list[int] = []
+        try:
+            while got < len(messages):
+                while sent < len(messages) and (
+                        not unanswered or sum(unanswered) + len(messages[sent]) <= PIPELINE_WINDOW):
+                    try:
+                        _Deadline(sock, self.call_timeout).sendall(messages[sent])
+                    except (TimeoutError, socket.timeout, OSError):
+                        break       # the reply we wait for next says what happened
+                    unanswered.append(len(messages[sent]))
+                    sent += 1
+                if not unanswered:
+                    self._end()
+                    raise WorkerLost("crashed the worker (it stopped reading requests)")
+                reply = self._reply(_Deadline(sock, self.call_timeout))
+                unanswered.pop(0)
+                got += 1
+                yield reply
+        finally:
+            if got < len(messages) and self.sock is sock:
+                self._end()
 
     def restart(self) -> None:
         """The next request runs in a fresh worker (the runner asks before hypothesis re-runs a

@@ -1,50 +1,21 @@
 """Drive an exercise's checks against one student and record what happened.
 
-Hypothesis runs with fixed settings (NOTES.md): derandomised, no database, no deadline, a fixed
-number of examples, no explain phase, one bug reported. So every student meets the same examples
-and a regrade gives the same verdicts. A failing check reports the smallest failing input hypothesis
-found; a check whose shrinking runs past its time budget reports the smallest found so far.
+Every student meets the same examples (``streams``: hypothesis, derandomised, fixed settings), so a
+regrade gives the same verdicts. A check replays its stream (prefetched from the worker in one
+pipelined stream where a plan exists: ``prefetch``); the smallest failing example goes to
+hypothesis's shrinker, and the student reads the smallest failing input it found (or the smallest
+so far, when shrinking runs past the check's time budget).
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
-from hypothesis import errors as hyp_errors
-
-from . import show
+from . import prefetch, show, streams
 from .exercise import Check, Exercise, Mismatch
 from .student import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
 
 CHECK_BUDGET_S = 20.0     # wall time one check may spend shrinking before we report what we have
-
-
-def _pin_constants() -> None:
-    """Make the example stream independent of which modules happen to be loaded.
-
-    Hypothesis draws about 5% of its values from constants it collects from every "local" module
-    in ``sys.modules`` (anything outside site-packages: the kit itself in an editable install, a
-    student's helper file, the notebook's folder). That would give a notebook's self-check and
-    ``make grade`` different examples, and let a submission steer its own inputs. Pin that pool
-    to empty (hypothesis's version is pinned, so this internal hook is stable for us).
-    """
-    from hypothesis.internal.conjecture import providers
-    empty = providers.Constants()
-    providers._get_local_constants = lambda: empty
-
-
-_pin_constants()
-
-
-def hypothesis_settings(max_examples: int) -> settings:
-    # Every value set explicitly: with CI set, hypothesis would otherwise load its 'ci' profile.
-    return settings(
-        max_examples=max_examples, derandomize=True, database=None, deadline=None,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink), report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, print_blob=False,
-        stateful_step_count=50,
-    )
 
 
 @dataclass
@@ -94,80 +65,110 @@ def _indent(text: str, by: str = "    ") -> str:
     return "\n".join(by + line for line in text.splitlines())
 
 
-# The derandomised example stream of a check is the same for every student until a failure
-# is found: record it from the first submission that passes, then replay it for the next ones
-# without hypothesis's per-example overhead. Only a submission that fails during the replay goes
-# through hypothesis itself, which meets the same examples, fails at the same one and shrinks it.
-_STREAMS: dict[int, list] = {}
+class _Failed(Exception):
+    """``attempt`` saw the student fail a case (the message is in ``last``)."""
 
 
-def run_check(check: Check, student, replay: bool = True) -> tuple[bool, str]:
-    """Returns (passed, message). Raises ForbiddenUsed / WorkerLost / Missing to the caller."""
+def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
+    """Returns (passed, message). Raises ForbiddenUsed / WorkerLost / Missing to the caller.
+
+    ``name`` is the exercise's: with it, the replay can be prefetched (see ``prefetch``)."""
     last: dict = {}
     start = time.monotonic()
 
-    def attempt(case):
+    def attempt(case, who=student):
         try:
-            check.verify(student, case)
+            check.verify(who, case)
         except (Mismatch, StudentRaised) as e:
             last["message"] = _failure_message(case, e)
             if time.monotonic() - start > CHECK_BUDGET_S:
                 raise _Enough() from None
-            raise
+            raise _Failed() from None
 
     if check.cases is None:
         for case in check.examples:
             try:
                 attempt(case)
-            except (Mismatch, StudentRaised):
+            except _Failed:
                 return False, last["message"]
         return True, ""
 
-    stream = _STREAMS.get(id(check)) if replay else None
-    replay_failure = None
-    if stream is not None:
-        for case in stream:
-            try:
-                check.verify(student, case)
-            except (Mismatch, StudentRaised) as e:
-                replay_failure = _failure_message(case, e)
-                break
-        else:
-            return True, ""
-    if replay_failure is not None:
-        # Hypothesis reruns the examples the replay just ran: start it on a fresh worker (where
-        # the transport can give one), so state the replay left behind cannot change its verdict.
-        # (Not before every check: each fresh worker reruns the notebook's cells.)
-        restart = getattr(student.transport, "restart", None)
-        if restart:
-            restart()
-    seen: list = []
-
-    @hypothesis_settings(check.max_examples)
-    @given(check.cases)
-    def prop(case):
-        seen.append(case)
-        attempt(case)
-
-    for case in reversed(check.examples):
-        prop = example(case)(prop)
+    # Replay the stream: of the examples the student fails, hypothesis's shrinker starts from the
+    # smallest (fewest choices, then earliest): it ends at a smaller input, sooner. After a first
+    # failure only examples that could be smaller are worth checking; a prefetched replay skips
+    # the others' checking (their calls ran in the worker anyway, as they do in a live replay).
+    failing, message = None, ""
+    examples = streams.stream(check)
+    pre = prefetch.start(check, name, student) if name else None
+    i = 0
     try:
-        prop()
-    except (Mismatch, StudentRaised):
-        return False, last.get("message", "failed")
+        while i < len(examples):
+            ex = examples[i]
+            if pre is not None:
+                pre.begin(i)
+            if pre is not None and failing is not None and len(ex.choices) >= len(failing.choices):
+                try:
+                    pre.end_example()
+                except prefetch.Diverged:
+                    pre = _stop(pre, student)
+                i += 1
+                continue
+            try:
+                attempt(ex.case, pre.student if pre is not None else student)
+                failed = False
+            except _Failed:
+                failed = True
+            except _Enough:
+                return False, last["message"]
+            except prefetch.Diverged:
+                pre = _stop(pre, student)
+                continue                # this example again, asked live
+            if pre is not None:
+                try:
+                    pre.end_example()
+                except prefetch.Diverged:
+                    pre = _stop(pre, student)
+            if failed:
+                if ex.choices is None:  # one of the book's explicit examples: shown as it is
+                    return False, last["message"]
+                if failing is None or len(ex.choices) < len(failing.choices):
+                    failing, message = ex, last["message"]
+            i += 1
+    finally:
+        _stop(pre, student)
+    if failing is None:
+        return True, ""
+    first_message = message
+    # The shrinker goes on in the worker that ran the replay (a fresh one would cost a fork and
+    # a rerun of the notebook's cells, for every failing check): a function that keeps state
+    # between calls meets the same sequence of calls on every run, so its grade is still the same.
+    try:
+        smallest = streams.shrink(check, failing.choices, attempt, (_Failed,))
+    except streams.NotReproduced:
+        # The same input passed when asked again: the answer depends on earlier calls. The
+        # failure seen is a genuine counterexample and decides the verdict.
+        return False, first_message
     except _Enough:
         return False, last["message"] + "\n(not the smallest such input: the search ran out of time)"
-    except hyp_errors.Flaky:
-        return False, ("different answers for the same input: your function gave a wrong answer once "
-                       "and a right one when called again with the same input. Does it keep state "
-                       "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
-    if replay_failure is not None:
-        # The replayed example failed but hypothesis's own run did not meet it: a genuine
-        # counterexample still decides the verdict (it is only less small).
-        return False, replay_failure
-    if replay:
-        _STREAMS.setdefault(id(check), seen)
-    return True, ""
+    # Run the smallest failing input once more: its message is the one the student reads.
+    try:
+        attempt(streams.case_from(check, smallest))
+    except _Failed:
+        return False, last["message"]
+    except _Enough:
+        return False, last["message"]
+    return False, ("different answers for the same input: your function gave a wrong answer once "
+                   "and a right one when called again with the same input. Does it keep state "
+                   "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
+
+
+def _stop(pre, student) -> None:
+    """End a prefetched replay: the worker's unread replies go with it; the student's time stays."""
+    if pre is not None:
+        pre.close()
+        student.seconds += pre.student.seconds
+        pre.student.seconds = 0.0
+    return None
 
 
 def run_exercise(exercise: Exercise, student, deadline: float | None = None) -> ExerciseResult:
@@ -188,7 +189,7 @@ def run_exercise(exercise: Exercise, student, deadline: float | None = None) -> 
                                           check.says))
             continue
         try:
-            ok, msg = run_check(check, student)
+            ok, msg = run_check(check, student, exercise.name)
         except Missing:
             res.note = f"`{exercise.name}` is not defined in your submission."
             res.checks = [CheckResult(c.name, c.points, 0.0, res.note, c.says) for c in exercise.checks]

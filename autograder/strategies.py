@@ -13,11 +13,25 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 
-@st.composite
-def int_tensor(draw, shape, dtype=torch.float64, low=-4, high=4):
-    """A tensor of small integers; ``fill=nothing`` so every element is drawn (no constant fill)."""
-    a = draw(hnp.arrays(np.int8, tuple(shape), elements=st.integers(low, high), fill=st.nothing()))
-    return torch.from_numpy(a.astype(np.float64)).to(dtype)
+class _IntTensor(st.SearchStrategy):
+    """Every element its own integer choice, drawn straight from hypothesis's data (about twice as
+    fast as ``hypothesis.extra.numpy.arrays``, whose per-element bookkeeping we do not need)."""
+
+    def __init__(self, shape, dtype, low, high):
+        super().__init__()
+        self.shape, self.dtype, self.low, self.high = tuple(shape), dtype, low, high
+
+    def do_draw(self, data):
+        n = 1
+        for s in self.shape:
+            n *= s
+        values = [data.draw_integer(self.low, self.high) for _ in range(n)]
+        return torch.tensor(values, dtype=torch.float64).reshape(self.shape).to(self.dtype)
+
+
+def int_tensor(shape, dtype=torch.float64, low=-4, high=4):
+    """A tensor of small integers in [low, high], every element drawn (so each one shrinks alone)."""
+    return _IntTensor(shape, dtype, low, high)
 
 
 @st.composite

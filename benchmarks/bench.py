@@ -1,14 +1,17 @@
 """Grading throughput, side by side with nbgrader, on one generated class (issue: performance).
 
-    .venv/bin/python benchmarks/bench.py [--n 60] [--jobs 1 2] [--scale] [--nbgrader-n N]
+    .venv/bin/python benchmarks/bench.py [--n 60] [--jobs 1 2] [--scale] [--nbgrader-n K]
+                                         [--buggy-share 0.5] [--skip-nbgrader]
 
-The class: N notebooks, cycling over the three assignments and over the kit's corpus of correct
-and buggy submissions (tests/corpus), each written into its assignment's released notebook. The
-same notebooks are graded by the kit's engine (`python -m autograder class`, isolated workers) and
-by `nbgrader autograde` (a kernel per notebook running the graded cells). Prints submissions per
-minute and their ratio, per-submission median and p95, peak memory, scaling with N and JOBS, the
-latency of a student's check of one notebook, and the grader's overhead (grading time over the
-time spent inside the student's own functions). Figures are printed, never asserted.
+The class: N notebooks, the three assignments in turn; for each assignment a share of them
+(``--buggy-share``, default half) holds one of the kit's buggy modules (tests/corpus/*/bug_*.py)
+and the rest a correct one (ok_*.py), each list cycled in order, written into the assignment's
+released notebook. The same notebooks are graded by the kit's engine (`python -m autograder
+class`, isolated workers) and by `nbgrader autograde` (a kernel per notebook running the graded
+cells, which run the same checks in-process). Prints submissions per minute and their ratio,
+per-submission median and p95, peak memory, the grader's overhead (grading time over the time
+spent inside the student's own functions) per JOBS, scaling with N and JOBS, and the latency of a
+student's check of one notebook. Figures are printed, never asserted.
 """
 from __future__ import annotations
 
@@ -46,13 +49,18 @@ def notebook_from_module(release: Path, module_src: str) -> dict:
     return nb
 
 
-def build_class(n: int, course: Path) -> list[tuple[str, str]]:
+def build_class(n: int, course: Path, buggy_share: float = 0.5) -> list[tuple[str, str]]:
+    """N notebooks: assignments in turn; per assignment, a ``buggy_share`` of the submissions hold
+    one of the corpus's buggy modules and the rest a correct one, each list cycled in order."""
     corpus = {a: sorted((ROOT / "tests" / "corpus" / a).glob("*.py")) for a in ASSIGNMENTS}
-    made = []
+    made, seen = [], {a: [0, 0] for a in ASSIGNMENTS}      # per assignment: correct, buggy so far
     for i in range(n):
         a = ASSIGNMENTS[i % 3]
-        files = corpus[a]
-        src = files[(i // 3) % len(files)].read_text()
+        k = i // 3                                          # this assignment's k-th submission
+        buggy = int((k + 1) * buggy_share) > int(k * buggy_share)
+        files = [p for p in corpus[a] if p.name.startswith("bug_" if buggy else "ok_")]
+        src = files[seen[a][buggy] % len(files)].read_text()
+        seen[a][buggy] += 1
         ast.parse(src)
         student = f"s{i:04d}"
         folder = course / "submitted" / student / a
@@ -78,7 +86,8 @@ def run_engine(course: Path, out: Path, jobs: int) -> dict:
     if out.exists():
         shutil.rmtree(out)
     t = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu0 = ru.ru_maxrss, ru.ru_utime + ru.ru_stime
     r = subprocess.run([PY, "-m", "autograder", "class", str(course), "--jobs", str(jobs),
                         "--out", str(out), "--force"], capture_output=True, text=True)
     wall = time.perf_counter() - t
@@ -90,9 +99,9 @@ def run_engine(course: Path, out: Path, jobs: int) -> dict:
         d = json.loads(p.read_text())
         per.append(d.get("execution_time", 0.0))
         student += d.get("extra_data", {}).get("student_code_seconds", 0.0)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"wall": wall, "per": per, "student_s": student, "peak_mb": max(peak, before) / 1024,
-            "graded": len(per)}
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "per": per, "student_s": student, "peak_mb": max(ru.ru_maxrss, before) / 1024,
+            "graded": len(per), "cores": (ru.ru_utime + ru.ru_stime - cpu0) / wall}
 
 
 def run_nbgrader(course_src: list[tuple[str, str]], class_dir: Path, tmp: Path) -> dict:
@@ -147,14 +156,17 @@ def main() -> int:
     ap.add_argument("--nbgrader-n", type=int, default=None,
                     help="grade only the first K notebooks with nbgrader (default: all N)")
     ap.add_argument("--skip-nbgrader", action="store_true")
+    ap.add_argument("--buggy-share", type=float, default=0.5,
+                    help="share of buggy submissions in the class (default 0.5; 1.0: all buggy)")
     args = ap.parse_args()
 
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmpd:
         tmp = Path(tmpd)
         course = tmp / "class"
-        made = build_class(args.n, course)
-        print(f"class: {len(made)} notebooks over {len(ASSIGNMENTS)} assignments (corpus: correct and buggy)")
+        made = build_class(args.n, course, args.buggy_share)
+        print(f"class: {len(made)} notebooks over {len(ASSIGNMENTS)} assignments, "
+              f"{args.buggy_share:.0%} of them buggy (tests/corpus: correct and buggy modules)")
 
         engine = {}
         for j in args.jobs:
@@ -163,19 +175,20 @@ def main() -> int:
             print(f"engine JOBS={j}: {e['wall']:.1f} s for {e['graded']} -> "
                   f"{60 * e['graded'] / e['wall']:.1f} submissions/min; per submission median "
                   f"{statistics.median(e['per']):.2f} s, p95 {p95(e['per']):.2f} s; peak RSS "
-                  f"{e['peak_mb']:.0f} MB")
+                  f"{e['peak_mb']:.0f} MB; {e['cores']:.2f} of {os.cpu_count()} cores busy")
+            busy = sum(e["per"])
+            print(f"  grader overhead at JOBS={j}: {busy:.1f} s grading / {e['student_s']:.1f} s in "
+                  f"student code = {busy / max(e['student_s'], 1e-9):.2f}x "
+                  f"(overhead {busy / max(e['student_s'], 1e-9) - 1:.2f}x)")
         j1, jmax = min(engine), max(engine)
         if j1 != jmax:
             print(f"speed-up JOBS={jmax} over JOBS={j1}: {engine[j1]['wall'] / engine[jmax]['wall']:.2f}x")
         e = engine[jmax]
-        busy = sum(e["per"])
-        print(f"grader overhead: {busy:.1f} s grading / {e['student_s']:.1f} s in student code = "
-              f"{busy / max(e['student_s'], 1e-9):.2f}x (overhead {busy / max(e['student_s'], 1e-9) - 1:.2f}x)")
 
         if args.scale:
             for mult in (2, 4):
                 c2 = tmp / f"class{mult}"
-                build_class(args.n * mult, c2)
+                build_class(args.n * mult, c2, args.buggy_share)
                 r = run_engine(c2, tmp / f"outs{mult}", jmax)
                 print(f"N={args.n * mult}: {r['wall']:.1f} s ({r['wall'] / engine[jmax]['wall']:.2f}x the time "
                       f"of N={args.n})")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation, runner
+from autograder import isolation, runner, streams
 from autograder.grade import grade
 from autograder.student import WorkerLost
 
@@ -77,8 +77,8 @@ LEFTOVERS = ["/tmp/pwned", "/tmp/pwned_by_pickle", "/tmp/results.json", str(ROOT
 def env(tmp_path_factory):
     """Fast settings, a secret in the environment, loopback listeners and a sentinel file."""
     mp = pytest.MonkeyPatch()
-    original = runner.hypothesis_settings
-    mp.setattr(runner, "hypothesis_settings", lambda n: original(min(n, EXAMPLES)))
+    original = streams.hypothesis_settings
+    mp.setattr(streams, "hypothesis_settings", lambda n: original(min(n, EXAMPLES)))
     mp.setattr(isolation, "CALL_TIMEOUT_S", CALL_TIMEOUT)
     mp.setattr(isolation, "LOAD_TIMEOUT_S", LOAD_TIMEOUT)
     mp.setenv("CONVKIT_SECRET", SECRET)

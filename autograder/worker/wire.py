@@ -27,6 +27,7 @@ DTYPES = {
     "bool": torch.bool,
 }
 NAMES = {v: k for k, v in DTYPES.items()}
+ITEMSIZE = {k: torch.empty((), dtype=v).element_size() for k, v in DTYPES.items()}
 
 MAX_HEADER = 1 << 20          # 1 MiB of JSON is far more than any honest reply needs
 MAX_PAYLOAD = 64 << 20        # 64 MiB of tensor bytes per message
@@ -114,7 +115,7 @@ def payload_size(header: dict) -> int:
         if (not isinstance(shape, list) or len(shape) > MAX_DIMS
                 or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s for s in shape)):
             raise WireError("bad shape")
-        itemsize = torch.empty((), dtype=DTYPES[d["dtype"]]).element_size()
+        itemsize = ITEMSIZE[d["dtype"]]
         nbytes = math.prod(shape) * itemsize
         if d.get("nbytes") != nbytes or d.get("offset") != end:
             raise WireError("tensor size does not match its shape")

@@ -1,0 +1,188 @@
+"""Example streams and prefetched replays: the fast path grades exactly as the slow one would.
+
+- every generated check meets at least 50 generated examples, the same for every student;
+- the choices kept with each example redraw that very example (so shrinking starts from it);
+- a failure is shrunk by hypothesis to the small input a student can read;
+- grading with the prefetched, pipelined replay gives the same results.json as example by example,
+  for correct, buggy, stateful and hanging submissions;
+- the pipeline itself: replies in order, a hang raises at its own request, leaving early ends the
+  worker and the next request gets a fresh one.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from autograder import isolation, prefetch, prepare, runner, streams
+from autograder.assignments import all_assignments, get
+from autograder.exercise import Mismatch
+from autograder.grade import grade
+from autograder.student import InProcess, Student, StudentRaised, WorkerHung
+from autograder.worker import wire
+from autograder.worker.execute import load_source
+from support import CORPUS
+
+@pytest.fixture(autouse=True)
+def plans_on(monkeypatch):
+    """Plans are made in class runs (``classroom`` turns them on); these tests make them too."""
+    monkeypatch.setattr(prefetch, "RECORD", True)
+
+
+GENERATED = [(a.id, e.name, c) for a in map(get, all_assignments()) for e in a.exercises for c in e.checks
+             if c.cases is not None]
+
+
+def _same_case(a, b) -> bool:
+    if isinstance(a, torch.Tensor):
+        return (isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape
+                and a.stride() == b.stride() and bool(torch.equal(a, b)))
+    if isinstance(a, dict):     # "_" keys are oracle answers cached on the case (properties.memo)
+        pa, pb = ({k: v for k, v in d.items() if not str(k).startswith("_")} for d in (a, b))
+        return isinstance(b, dict) and pa.keys() == pb.keys() and all(_same_case(pa[k], pb[k]) for k in pa)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same_case, a, b))
+    return a == b
+
+
+@pytest.mark.parametrize("aid,name,check", GENERATED, ids=lambda v: v if isinstance(v, str) else v.name)
+def test_stream_has_fifty_generated_examples_that_redraw_from_their_choices(aid, name, check):
+    assert check.max_examples >= 50
+    examples = streams.stream(check)
+    generated = [e for e in examples if e.choices is not None]
+    assert [e.choices is None for e in examples] == \
+        [True] * len(check.examples) + [False] * len(generated)
+    assert len(generated) >= 50, f"{aid}/{name}/{check.name}: {len(generated)} examples"
+    for e in generated:
+        assert _same_case(streams.case_from(check, e.choices), e.case)
+    assert streams.stream(check) is examples        # generated once per process
+
+
+def test_stream_does_not_depend_on_what_is_loaded():
+    """Another process, with other modules imported, generates the same examples."""
+    import subprocess
+    import sys
+    code = ("import json, sys\nimport numpy, email, decimal\n"
+            "from autograder import streams\nfrom autograder.assignments import get\n"
+            "c = get('cross_correlation').exercise('corr2d').checks[2]\n"
+            "print(json.dumps([list(e.choices) for e in streams.stream(c) if e.choices]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    check = get("cross_correlation").exercise("corr2d").checks[2]
+    assert json.loads(out.stdout) == [list(e.choices) for e in streams.stream(check) if e.choices]
+
+
+def test_a_failure_shrinks_to_the_smallest_input():
+    src = (CORPUS / "cross_correlation" / "bug_flipped_kernel.py").read_text()
+    student = Student(InProcess(load_source([("flipped.py", src)])))
+    check = next(c for c in get("cross_correlation").exercise("corr2d").checks
+                 if c.name == "values (small integers)")
+
+    def attempt(case):
+        check.verify(student, case)
+    ok, message = runner.run_check(check, student, "corr2d")
+    assert not ok
+    assert "X = [[0, 1]]" in message and "K = [[0, 1]]" in message, message
+    passing = next(e for e in streams.stream(check) if e.choices and not _fails(attempt, e.case))
+    with pytest.raises(streams.NotReproduced):
+        streams.shrink(check, passing.choices, attempt, (Mismatch, StudentRaised))
+
+
+def _fails(attempt, case) -> bool:
+    try:
+        attempt(case)
+    except (Mismatch, StudentRaised):
+        return True
+    return False
+
+
+SAMPLES = [("cross_correlation", "ok_double_loop"), ("cross_correlation", "bug_flipped_kernel"),
+           ("cross_correlation", "bug_memo_by_shape"), ("cross_correlation", "bug_conv2d_cached_weight"),
+           ("cross_correlation", "bug_learn_not_detached"), ("padding_stride", "bug_cos_returns_list"),
+           ("padding_stride", "bug_pad_mutates_input"), ("channels", "bug_mio_memo"),
+           ("channels", "bug_1x1_pixel_loop")]
+
+
+@pytest.mark.parametrize("aid,stem", SAMPLES, ids=[s for _, s in SAMPLES])
+def test_prefetched_replay_grades_exactly_as_the_live_one(aid, stem, monkeypatch):
+    path = CORPUS / aid / f"{stem}.py"
+    fast = grade(path, aid, isolation="process")
+    with monkeypatch.context() as m:
+        m.setattr(prefetch, "start", lambda *a, **k: None)
+        slow = grade(path, aid, isolation="process")
+    for r in (fast, slow):
+        r.pop("execution_time")
+        r.pop("extra_data")
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
+
+
+def test_every_check_has_a_plan_from_the_reference():
+    for aid, name, check in GENERATED:
+        p = prefetch.plan(check, name)
+        assert p is not None and len(p) == len(streams.stream(check)), f"{aid}/{check.name}"
+        assert all(r["name"] == name for reqs in p for r, _ in reqs)
+
+
+def test_a_diverging_request_is_refused():
+    check = get("cross_correlation").exercise("corr2d").checks[2]
+    p = prefetch.plan(check, "corr2d")
+    req = dict(p[1][0][0])
+    assert prefetch.same(req, p[1][0][0])
+    changed = dict(req, args=[req["args"][0].clone(), req["args"][1] + 1])
+    assert not prefetch.same(changed, p[1][0][0])
+    strided = dict(req, args=[req["args"][0].t().contiguous().t(), req["args"][1]])
+    assert req["args"][0].dim() < 2 or req["args"][0].shape[0] == 1 or \
+        req["args"][0].shape[1] == 1 or not prefetch.same(strided, p[1][0][0])
+
+
+PIPE_CELLS = [("p.py", "import time\ndef f(x):\n    if x.item() == 3:\n        while True:\n"
+                       "            time.sleep(0.05)\n    return x * 2\n")]
+
+
+def _msgs(values):
+    return [wire.encode({"op": "call", "name": "f", "args": [torch.tensor(float(v))], "kwargs": {},
+                         "device": "cpu", "grad": None, "return_inputs": False}) for v in values]
+
+
+def test_pipeline_answers_in_order_and_a_hang_raises_at_its_own_request():
+    t = isolation.open_worker(PIPE_CELLS, sandboxed=False, call_timeout=1.0)
+    try:
+        got = [r["value"].item() for r in t.pipeline(_msgs(range(3)), "f")]
+        assert got == [0.0, 2.0, 4.0]
+        feed = t.pipeline(_msgs([1, 2, 3, 4]), "f")
+        assert [next(feed)["value"].item() for _ in range(2)] == [2.0, 4.0]
+        with pytest.raises(WorkerHung):
+            next(feed)
+        # The hung worker is gone; the next request gets a fresh one.
+        reply = t.request({"op": "call", "name": "f", "args": [torch.tensor(5.0)], "kwargs": {},
+                           "device": "cpu", "grad": None, "return_inputs": False})
+        assert reply["value"].item() == 10.0
+        # Leaving a pipeline early ends its worker: no stale reply answers the next request.
+        started = t.workers_started
+        feed = t.pipeline(_msgs(range(200)), "f")
+        next(feed)
+        feed.close()
+        reply = t.request({"op": "call", "name": "f", "args": [torch.tensor(7.0)], "kwargs": {},
+                           "device": "cpu", "grad": None, "return_inputs": False})
+        assert reply["value"].item() == 14.0 and t.workers_started == started + 1
+    finally:
+        t.close()
+
+
+def test_a_prepared_bundle_crosses_processes_intact():
+    """What ``prepare`` packs in one process comes back equal, layouts and flags included."""
+    key = prepare.check_keys(["cross_correlation"])[2]
+    check = prepare._check(key)
+    X = torch.arange(6.0, dtype=torch.float64).reshape(2, 3).t().contiguous().t()
+    G = torch.ones(2, dtype=torch.float32, requires_grad=True)
+    blob = prepare.pack({key: ([streams.Example({"X": X, "d": torch.float32, "t": (1, (2, 3))}, (1, 2))],
+                               [[({"args": [G]}, b"raw")]])})
+    [(k, (examples, plan))] = prepare.unpack(blob).items()
+    case = examples[0].case
+    assert k == key and examples[0].choices == (1, 2) and case["d"] is torch.float32
+    assert case["t"] == (1, (2, 3)) and torch.equal(case["X"], X) and case["X"].stride() == X.stride()
+    assert plan[0][0][1] == b"raw" and plan[0][0][0]["args"][0].requires_grad
+    # Installing a bundle replaces what this process would generate.
+    made = prepare.make(key)
+    prepare.install(prepare.merge([made]), "test-digest")
+    assert len(streams.stream(check)) == len(prepare.unpack(made)[key][0])

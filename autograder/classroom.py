@@ -284,12 +284,23 @@ def is_up_to_date(out: Path, job: Job) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The run
 
+# What the fork server imports once, so that every grading process forks with it loaded. (The
+# sandbox zygotes are separate interpreters started afresh: nothing imported here reaches them.)
+FORKSERVER_PRELOAD = ["torch", "hypothesis", "autograder.grade", "autograder.prepare"]
+
+
+def start_forkserver() -> None:
+    """Start the fork server now, so its imports overlap the parent's own work (keys, hashes)."""
+    from multiprocessing import forkserver
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    forkserver.ensure_running()
+
+
 def _pool(jobs: int, isolation: str, start_method: str) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
-        # The fork server imports torch once; every worker forks from it with torch loaded
-        # (no reference solution or check is imported there, so the workers' zygotes stay clean).
-        ctx.set_forkserver_preload(["torch"])
+        ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(isolation,))
 
@@ -313,7 +324,7 @@ def _prepare(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
     """The class's streams and plans, one check per pool task (see ``prepare``); None on failure."""
     from . import prepare
     try:
-        futures = [pool.submit(prepare.make, key) for key in prepare.check_keys(assignment_ids)]
+        futures = [pool.submit(prepare.make, keys) for keys in prepare.tasks(assignment_ids)]
         blob = prepare.merge(f.result() for f in futures)
     except Exception:
         return None
@@ -398,6 +409,8 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     out = Path(out) if out else course
     if not (course / "submitted").is_dir():
         raise OSError(f"{course}: no submitted/ folder (expected submitted/<student>/<assignment>/)")
+    if start_method == "forkserver":
+        start_forkserver()
     from . import assignments
     known = assignments.all_assignments()
     only = list(assignments_only) if assignments_only else None

@@ -58,7 +58,7 @@ class _Recorder:
         return self.inner.request(req)
 
 
-# (id(check), max_examples, name) -> (check, plan or None)
+# (id(check), number of examples, name) -> (check, plan or None)
 _PLANS: dict[tuple, tuple] = {}
 
 # Making a plan costs about one grading of a correct submission: worth it only in a process that

@@ -3,8 +3,8 @@
 Each grading process needs the same streams (``streams``) and plans (``prefetch``) for every
 check of the assignments it grades: seconds of hypothesis generation and reference runs per
 assignment. Rather than have every process make all of them, ``classroom`` asks its pool to make
-one check each (``make``), gathers them into one bundle (``pack``), and hands the bundle to every
-grading job; a process installs it once (``install``) and never generates anything itself.
+one exercise's checks per task (``make``), gathers them into one bundle (``pack``), and hands the
+bundle to every grading job; a process installs it once (``install``) and generates nothing itself.
 
 The bundle only ever travels between the grader's own processes (the pool's pipes, never a file a
 student's code could write), so pickle is safe here. Tensors are carried as numpy arrays, which
@@ -38,11 +38,23 @@ def _check(key):
     return assignments.get(aid).exercise(name).checks[i]
 
 
-def make(key: tuple) -> bytes:
-    """One check's stream and plan, packed (runs in a pool process)."""
-    check = _check(key)
+def tasks(assignment_ids) -> list[list[tuple]]:
+    """The checks grouped by exercise: one pool task each (an exercise's checks often draw from
+    one strategy, whose examples ``streams`` then makes once)."""
+    groups: dict = {}
+    for key in check_keys(assignment_ids):
+        groups.setdefault(key[:2], []).append(key)
+    return list(groups.values())
+
+
+def make(keys: list) -> bytes:
+    """These checks' streams and plans, packed (runs in a pool process)."""
     prefetch.RECORD = True
-    return pack({key: (streams.stream(check), prefetch.plan(check, key[1]))})
+    out = {}
+    for key in keys:
+        check = _check(key)
+        out[key] = (streams.stream(check), prefetch.plan(check, key[1]))
+    return pack(out)
 
 
 class _T:

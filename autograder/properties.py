@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 from hypothesis import strategies as st
@@ -55,7 +56,19 @@ def memo(case: dict, key: str, compute):
 # ---- case strategies --------------------------------------------------------------------------
 
 def cases(task: ConvTask, values: str = "int", dtypes=None, strided: bool = False):
-    dtypes = dtypes if dtypes is not None else st.just(torch.float64)
+    if dtypes is None:
+        # One strategy object per (task, values, strided): checks drawing the same cases share
+        # one example stream (``streams`` makes it once).
+        return _default_cases(task, values, strided)
+    return _cases(task, values, dtypes, strided)
+
+
+@lru_cache(maxsize=None)
+def _default_cases(task: ConvTask, values: str, strided: bool):
+    return _cases(task, values, st.just(torch.float64), strided)
+
+
+def _cases(task: ConvTask, values: str, dtypes, strided: bool):
 
     @st.composite
     def build(draw):

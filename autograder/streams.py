@@ -64,6 +64,9 @@ class Example:
 
 # (id(check), max_examples) -> (check, examples); the check is kept so its id stays its own.
 _STREAMS: dict[tuple, tuple] = {}
+# (id(strategy), max_examples) -> (strategy, generated examples): checks that draw from one
+# strategy object meet the same generated examples, so they are made once.
+_GENERATED: dict[tuple, tuple] = {}
 
 
 def stream(check: Check) -> list[Example]:
@@ -73,7 +76,11 @@ def stream(check: Check) -> list[Example]:
     hit = _STREAMS.get(key)
     if hit is not None and hit[0] is check:
         return hit[1]
-    examples = _generate(check, hs)
+    gkey = (id(check.cases), hs.max_examples)
+    made = _GENERATED.get(gkey)
+    if made is None or made[0] is not check.cases:
+        made = _GENERATED[gkey] = (check.cases, _generate(check.cases, hs))
+    examples = [Example(case, None) for case in check.examples] + made[1]
     _STREAMS[key] = (check, examples)
     return examples
 
@@ -83,14 +90,14 @@ def install(check: Check, examples: list[Example]) -> None:
     _STREAMS[(id(check), hypothesis_settings(check.max_examples).max_examples)] = (check, examples)
 
 
-def _generate(check: Check, hs: settings) -> list[Example]:
-    # The book's explicit examples first, as @example would run them; then hypothesis's generate
-    # phase, driven directly (the test body records and passes: the run is the same whatever the
-    # student, and skips @given's per-example machinery). Fixed seed: derandomised.
-    out = [Example(case, None) for case in check.examples]
+def _generate(strategy, hs: settings) -> list[Example]:
+    # Hypothesis's generate phase, driven directly (the test body records and passes: the run is
+    # the same whatever the student, and skips @given's per-example machinery); fixed seed:
+    # derandomised. ``stream`` puts the book's explicit examples first, as @example would.
+    out: list[Example] = []
 
     def record(data: ConjectureData) -> None:
-        case = data.draw(check.cases)
+        case = data.draw(strategy)
         out.append(Example(case, tuple(data.choices)))
 
     ConjectureRunner(record, settings=hs, random=Random(0)).run()

@@ -183,6 +183,6 @@ def test_a_prepared_bundle_crosses_processes_intact():
     assert case["t"] == (1, (2, 3)) and torch.equal(case["X"], X) and case["X"].stride() == X.stride()
     assert plan[0][0][1] == b"raw" and plan[0][0][0]["args"][0].requires_grad
     # Installing a bundle replaces what this process would generate.
-    made = prepare.make(key)
+    made = prepare.make([key])
     prepare.install(prepare.merge([made]), "test-digest")
     assert len(streams.stream(check)) == len(prepare.unpack(made)[key][0])

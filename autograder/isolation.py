@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -510,20 +511,35 @@ class WorkerTransport:
         sock = self.sock
         sent = got = 0
         unanswered: list[int] = []
+        out = bytearray()       # requests not yet written: never block on a write (see below)
         try:
             while got < len(messages):
                 while sent < len(messages) and (
                         not unanswered or sum(unanswered) + len(messages[sent]) <= PIPELINE_WINDOW):
-                    try:
-                        _Deadline(sock, self.call_timeout).sendall(messages[sent])
-                    except (TimeoutError, socket.timeout, OSError):
-                        break       # the reply we wait for next says what happened
+                    out += messages[sent]
                     unanswered.append(len(messages[sent]))
                     sent += 1
-                if not unanswered:
-                    self._end()
-                    raise WorkerLost("crashed the worker (it stopped reading requests)")
-                reply = self._reply(_Deadline(sock, self.call_timeout))
+                # Write only what the socket takes now, and read as soon as a reply comes: a
+                # worker blocked writing a large reply is never waiting on a grader blocked
+                # writing a request.
+                end = time.monotonic() + self.call_timeout
+                while True:
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        self._end()
+                        raise WorkerHung(f"did not return within {self.call_timeout:g} s "
+                                         f"(an endless loop?)")
+                    readable, writable, _ = select.select([sock], [sock] if out else [], [], left)
+                    if writable:
+                        try:
+                            del out[:sock.send(out, socket.MSG_DONTWAIT)]
+                        except (BlockingIOError, InterruptedError):
+                            pass
+                        except OSError:
+                            out.clear()     # the worker is gone: its reply (EOF) says how
+                    if readable:
+                        break
+                reply = self._reply(_Deadline(sock, max(end - time.monotonic(), 0.001)))
                 unanswered.pop(0)
                 got += 1
                 yield reply

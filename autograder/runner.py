@@ -89,7 +89,7 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
         for case in check.examples:
             try:
                 attempt(case)
-            except _Failed:
+            except (_Failed, _Enough):
                 return False, last["message"]
         return True, ""
 

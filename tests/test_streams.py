@@ -186,3 +186,18 @@ def test_a_prepared_bundle_crosses_processes_intact():
     made = prepare.make([key])
     prepare.install(prepare.merge([made]), "test-digest")
     assert len(streams.stream(check)) == len(prepare.unpack(made)[key][0])
+
+
+def test_pipeline_with_large_replies_does_not_stall():
+    """A worker blocked writing a large reply is never waiting on a grader blocked writing: many
+    small requests in flight behind one large reply must all be answered."""
+    cells = [("big.py", "import torch\ndef f(x):\n    return torch.zeros(1 << 22) if x.item() == 0 "
+                        "else x * 2\n")]
+    t = isolation.open_worker(cells, sandboxed=False, call_timeout=3.0)
+    try:
+        # A stall would end in WorkerHung, blaming the student's code.
+        replies = list(t.pipeline(_msgs(range(500)), "f"))
+        assert replies[0]["value"].shape == (1 << 22,)
+        assert [r["value"].item() for r in replies[1:]] == [2.0 * i for i in range(1, 500)]
+    finally:
+        t.close()

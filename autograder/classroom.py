@@ -321,7 +321,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _prepare(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
-    """The class's streams and plans, one check per pool task (see ``prepare``); None on failure."""
+    """The class's streams and plans, one exercise per pool task (see ``prepare``); None on failure."""
     from . import prepare
     try:
         futures = [pool.submit(prepare.make, keys) for keys in prepare.tasks(assignment_ids)]

@@ -66,15 +66,16 @@ _PLANS: dict[tuple, tuple] = {}
 RECORD = False
 
 
-def plan(check: Check, name: str):
+def plan(check: Check, name: str, record: bool | None = None):
     """Per example of ``streams.stream(check)``: the requests ``verify`` makes of a correct
-    solution, as ``(request, encoded bytes)`` pairs; None when no plan can be made."""
+    solution, as ``(request, encoded bytes)`` pairs; None when there is none. One is made when
+    ``record`` (default: ``RECORD``) is true."""
     examples = streams.stream(check)
     key = (id(check), len(examples), name)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is check:
         return hit[1]
-    if not RECORD:
+    if not (RECORD if record is None else record):
         return None
     _PLANS[key] = (check, _record(check, name, examples))
     return _PLANS[key][1]
@@ -132,17 +133,12 @@ class Prefetched:
     the student's time they took.
     """
 
-    def __init__(self, transport, plan_, device: str):
-        self.transport = transport      # the real one
+    def __init__(self, transport, plan_, name: str, device: str):
         self.plan = plan_
         self.student = Student(self, device)     # what verify talks to during the replay
-        self.feed = transport.pipeline([m for reqs in plan_ for _, m in reqs], _name(plan_))
+        self.feed = transport.pipeline([m for reqs in plan_ for _, m in reqs], name)
         self.planned: list = []
         self.used = 0
-
-    @property
-    def problems(self):
-        return getattr(self.transport, "problems", [])
 
     def begin(self, i: int) -> None:
         self.planned, self.used = self.plan[i], 0
@@ -175,11 +171,4 @@ def start(check: Check, name: str, student: Student):
     p = plan(check, name)
     if not p or not any(p):
         return None
-    return Prefetched(student.transport, p, student.device)
-
-
-def _name(plan_) -> str:
-    for reqs in plan_:
-        for r, _ in reqs:
-            return r["name"]
-    return ""
+    return Prefetched(student.transport, p, name, student.device)

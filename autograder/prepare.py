@@ -49,11 +49,10 @@ def tasks(assignment_ids) -> list[list[tuple]]:
 
 def make(keys: list) -> bytes:
     """These checks' streams and plans, packed (runs in a pool process)."""
-    prefetch.RECORD = True
     out = {}
     for key in keys:
         check = _check(key)
-        out[key] = (streams.stream(check), prefetch.plan(check, key[1]))
+        out[key] = (streams.stream(check), prefetch.plan(check, key[1], record=True))
     return pack(out)
 
 

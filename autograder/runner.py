@@ -106,23 +106,17 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
             ex = examples[i]
             if pre is not None:
                 pre.begin(i)
-            if pre is not None and failing is not None and len(ex.choices) >= len(failing.choices):
+            failed = False
+            if pre is None or failing is None or len(ex.choices) < len(failing.choices):
                 try:
-                    pre.end_example()
+                    attempt(ex.case, pre.student if pre is not None else student)
+                except _Failed:
+                    failed = True
+                except _Enough:
+                    return False, last["message"]
                 except prefetch.Diverged:
                     pre = _stop(pre, student)
-                i += 1
-                continue
-            try:
-                attempt(ex.case, pre.student if pre is not None else student)
-                failed = False
-            except _Failed:
-                failed = True
-            except _Enough:
-                return False, last["message"]
-            except prefetch.Diverged:
-                pre = _stop(pre, student)
-                continue                # this example again, asked live
+                    continue            # this example again, asked live
             if pre is not None:
                 try:
                     pre.end_example()
@@ -138,7 +132,6 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
         _stop(pre, student)
     if failing is None:
         return True, ""
-    first_message = message
     # The shrinker goes on in the worker that ran the replay (a fresh one would cost a fork and
     # a rerun of the notebook's cells, for every failing check): a function that keeps state
     # between calls meets the same sequence of calls on every run, so its grade is still the same.
@@ -147,7 +140,7 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
     except streams.NotReproduced:
         # The same input passed when asked again: the answer depends on earlier calls. The
         # failure seen is a genuine counterexample and decides the verdict.
-        return False, first_message
+        return False, message
     except _Enough:
         return False, last["message"] + "\n(not the smallest such input: the search ran out of time)"
     # Run the smallest failing input once more: its message is the one the student reads.

@@ -7,15 +7,15 @@ drawn seed, which is fast for big tensors and still the same for every student.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 
 class _IntTensor(st.SearchStrategy):
     """Every element its own integer choice, drawn straight from hypothesis's data (about twice as
-    fast as ``hypothesis.extra.numpy.arrays``, whose per-element bookkeeping we do not need)."""
+    fast as ``hypothesis.extra.numpy.arrays``, whose per-element bookkeeping we do not need; the
+    choices are the same, so are the examples). ``do_draw`` is hypothesis's internal strategy
+    interface: stable for us because hypothesis's version is pinned."""
 
     def __init__(self, shape, dtype, low, high):
         super().__init__()

@@ -126,13 +126,15 @@ def test_every_check_has_a_plan_from_the_reference():
 def test_a_diverging_request_is_refused():
     check = get("cross_correlation").exercise("corr2d").checks[2]
     p = prefetch.plan(check, "corr2d")
-    req = dict(p[1][0][0])
-    assert prefetch.same(req, p[1][0][0])
-    changed = dict(req, args=[req["args"][0].clone(), req["args"][1] + 1])
-    assert not prefetch.same(changed, p[1][0][0])
-    strided = dict(req, args=[req["args"][0].t().contiguous().t(), req["args"][1]])
-    assert req["args"][0].dim() < 2 or req["args"][0].shape[0] == 1 or \
-        req["args"][0].shape[1] == 1 or not prefetch.same(strided, p[1][0][0])
+    # A planned request whose X is a proper matrix (so a transposed layout is a different one).
+    planned = next(r for reqs in p for r, _ in reqs if min(r["args"][0].shape) > 1)
+    X, K = planned["args"][0], planned["args"][1]
+    copy = dict(planned, args=[X.clone(), K.clone()])
+    assert prefetch.same(copy, planned)                      # equal values, not the same objects
+    assert not prefetch.same(dict(planned, args=[X.clone(), K + 1]), planned)
+    assert not prefetch.same(dict(planned, args=[X.t().contiguous().t(), K.clone()]), planned)
+    assert not prefetch.same(dict(planned, args=[X.float(), K.clone()]), planned)
+    assert not prefetch.same(dict(planned, name="corr2d_multi_in"), planned)
 
 
 PIPE_CELLS = [("p.py", "import time\ndef f(x):\n    if x.item() == 3:\n        while True:\n"

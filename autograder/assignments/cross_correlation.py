@@ -92,10 +92,10 @@ def _forward(student, case, grad=None, return_inputs=False):
 def _check_layer_out(r, case):
     ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
     got = P.require_tensor(r, "forward", ctx)
-    P.require_close(got, P.memo(case, "_layer", lambda: _expected_layer(case["X"], case["W"], case["b"])),
-                    P.memo(case, "_layer_scale", lambda: oracle.conv(case["X"], case["W"], absolute=True)
-                           + case["b"].abs().double()),
-                    case["X"].dtype, ctx,
+    expected = P.memo(case, "_layer", lambda: _expected_layer(case["X"], case["W"], case["b"]))
+    scale = P.memo(case, "_layer_scale", lambda: oracle.conv(case["X"], case["W"], absolute=True)
+                   + case["b"].abs().double())
+    P.require_close(got, expected, scale, case["X"].dtype, ctx,
                     (("the result equals corr2d(X, weight) without the bias: add self.bias.",
                       lambda c: oracle.conv(c["X"], c["W"])),), case)
     return got

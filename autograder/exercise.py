@@ -29,6 +29,19 @@ class Exercise:
     name: str                      # the SPEC name students define (corr2d, Conv2D, ...)
     title: str                     # the book's section, for reports
     checks: tuple
+    # One bug costs once (SPEC section 2): the earlier exercises of the same assignment that this
+    # one calls. While this one is checked, the book's code of each (``book_code``) stands in for
+    # the student's, so a bug there is charged only where it is.
+    builds_on: tuple = ()
+    # The book's own implementation, as source code that defines ``name`` (and may define private
+    # helpers): public code, not the kit's solution, obeying the same forbidden-routine rules.
+    book_code: str = ""
+
+    def trusted(self) -> tuple[list, str] | None:
+        """(names, source) of the book's code that stands in for the student's helpers, or None."""
+        if not self.builds_on:
+            return None
+        return [e.name for e in self.builds_on], "\n\n".join(e.book_code for e in self.builds_on)
 
     @property
     def points(self) -> float:

@@ -50,7 +50,10 @@ from pathlib import Path
 from .student import WorkerHung, WorkerLost
 from .worker import wire
 
-CALL_TIMEOUT_S = 5.0        # wall time for one request
+CALL_TIMEOUT_S = 5.0        # CPU time for one request (the worker's RLIMIT_CPU, set per request)
+# Wall time for one request, a last resort for code that waits without computing (a sleep, a
+# lock): generous, so that a busy machine never turns a slow honest call into a hang.
+WALL_FACTOR = 4
 LOAD_TIMEOUT_S = 20.0       # wall time for running the submission's cells (each cell: 2 s)
 START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
 CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
@@ -361,14 +364,18 @@ class _Deadline:
             view = view[sent:]
 
 
-def _cells_message(cells) -> dict:
+def _text_tensor(src):
     import torch
-    out = []
-    for name, src in cells:
-        raw = bytearray(str(src).encode("utf-8", "replace"))
-        out.append([str(name), torch.frombuffer(raw, dtype=torch.uint8) if raw
-                    else torch.empty(0, dtype=torch.uint8)])
-    return {"cells": out}
+    raw = bytearray(str(src).encode("utf-8", "replace"))
+    return torch.frombuffer(raw, dtype=torch.uint8) if raw else torch.empty(0, dtype=torch.uint8)
+
+
+def _cells_message(cells, book=None, call_cpu: float = CALL_TIMEOUT_S) -> dict:
+    msg = {"cells": [[str(name), _text_tensor(src)] for name, src in cells], "call_cpu": call_cpu}
+    if book:
+        names, source = book
+        msg["book"] = [list(names), _text_tensor(source)]
+    return msg
 
 
 def _clean_problems(problems) -> list[dict]:
@@ -393,6 +400,7 @@ class WorkerTransport:
         self.sandboxed = sandboxed
         self.device = device
         self.call_timeout = CALL_TIMEOUT_S if call_timeout is None else call_timeout
+        self.wall_timeout = max(self.call_timeout * WALL_FACTOR, self.call_timeout + 10.0)
         self.load_timeout = LOAD_TIMEOUT_S if load_timeout is None else load_timeout
         self.problems: list[dict] = []
         self.lost: str | None = None       # sticky: the cells themselves hang or crash
@@ -401,10 +409,18 @@ class WorkerTransport:
         self.pid: int | None = None
         self.zygote: Zygote | None = None
         self.workers_started = 0
+        self.books: dict = {}              # name -> (names, source): see ``trust``
+        self.book = None                   # what the live worker was started with
         self._start()
 
     # -- worker life ------------------------------------------------------------------------
-    def _start(self) -> None:
+    def trust(self, name: str, book) -> None:
+        """Requests about ``name`` run with the book's code ``book = (names, source)`` in place
+        of the student's ``names`` (one bug costs once); a worker started otherwise is replaced."""
+        self.books[name] = book
+
+    def _start(self, name=None) -> None:
+        self.book = self.books.get(name)
         self.zygote = get_zygote(self.sandboxed, self.device)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -419,7 +435,7 @@ class WorkerTransport:
         self.workers_started += 1
         chan = _Deadline(ours, self.load_timeout)
         try:
-            wire.send(chan, _cells_message(self.cells))
+            wire.send(chan, _cells_message(self.cells, self.book, self.call_timeout))
             hello, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
@@ -465,19 +481,28 @@ class WorkerTransport:
             if self.names and self.sock is not None:
                 self._end()
             self.names.add(name)
+        if self.sock is not None and self.book != self.books.get(name):
+            self._end()
         if self.sock is None:
-            self._start()
+            self._start(name)
             if self.lost:
                 raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
+
+    def _hung_wall(self) -> WorkerHung:
+        return WorkerHung(f"did not return within {self.wall_timeout:g} s, without using its "
+                          f"{self.call_timeout:g} s of CPU time (waiting: a sleep, input() or a lock?)")
 
     def _reply(self, chan) -> dict:
         try:
             reply, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
-            raise WorkerHung(f"did not return within {self.call_timeout:g} s (an endless loop?)") from None
+            raise self._hung_wall() from None
         except (EOFError, ConnectionError, BrokenPipeError):
             status = self._end(grace=0.5)
+            if status == -signal.SIGXCPU:   # the per-request CPU limit (see ``serve``)
+                raise WorkerHung(f"did not return within {self.call_timeout:g} s of CPU time "
+                                 f"(an endless loop?)") from None
             raise WorkerLost(f"crashed the worker ({_exit_text(status)})") from None
         except Exception:
             self._end()
@@ -489,7 +514,7 @@ class WorkerTransport:
 
     def request(self, req: dict) -> dict:
         self._ready(req.get("name") if isinstance(req, dict) else None)
-        chan = _Deadline(self.sock, self.call_timeout)
+        chan = _Deadline(self.sock, self.wall_timeout)
         try:
             wire.send(chan, req)
         except (TimeoutError, socket.timeout, OSError):
@@ -522,13 +547,12 @@ class WorkerTransport:
                 # Write only what the socket takes now, and read as soon as a reply comes: a
                 # worker blocked writing a large reply is never waiting on a grader blocked
                 # writing a request.
-                end = time.monotonic() + self.call_timeout
+                end = time.monotonic() + self.wall_timeout
                 while True:
                     left = end - time.monotonic()
                     if left <= 0:
                         self._end()
-                        raise WorkerHung(f"did not return within {self.call_timeout:g} s "
-                                         f"(an endless loop?)")
+                        raise self._hung_wall()
                     readable, writable, _ = select.select([sock], [sock] if out else [], [], left)
                     if writable:
                         try:

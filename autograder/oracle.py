@@ -1,8 +1,11 @@
 """The float64 oracle: what every result is compared with, and how closely.
 
 ``torch.nn.functional.conv2d`` computed on the CPU in float64 (no TF32, no cuDNN), and SPEC's error
-bound ``|got - oracle| <= 8 * eps(dtype) * conv(|X|, |K|) + eps(dtype)``: it scales with the sum of
-absolute products, so a correct float32 loop passes whatever its order of summation.
+bound ``|got - oracle| <= 8 * eps(dtype) * (conv(|X|, |K|) + M) + eps(dtype)``, M the largest element
+of ``conv(|X|, |K|)`` over the whole output. The per-element term scales with the sum of absolute
+products, so a correct float32 loop passes whatever its order of summation; the M term lets a
+correct ``torch.fft`` answer pass, whose error scales with the output's size rather than with each
+element (an exact zero comes back as 4e-16). A real bug is orders of magnitude above either.
 """
 from __future__ import annotations
 
@@ -33,17 +36,28 @@ def conv(X, K, padding=0, stride=1, absolute=False):
 def conv_grads(X, K, upstream, padding=0, stride=1, absolute=False):
     """Gradients of ``sum(upstream * conv(X, K))`` w.r.t. X and K, in float64.
 
-    With ``absolute`` the same for |X|, |K| and |upstream|: the sums of |products| that bound the
-    rounding error of a correct float computation of those gradients.
+    With ``absolute``, the error scales of those gradients, as ``(S, M)`` pairs for SPEC's bound:
+    S the same gradients for |X|, |K| and |upstream| (sums of |products|), M the largest element
+    of the whole computation each is cut from. For X that is the gradient with respect to the
+    padded X: an FFT computes it over the padded image and crops the padding off, so its error
+    follows the padding's gradients too. For K it is sum|upstream| * max|X|, which bounds every
+    shift of the correlation of X with the upstream gradient: an FFT computes all of them and
+    keeps the kernel's few.
     """
     X, K, G = _f64(X), _f64(K), _f64(upstream)
+    p = pair(padding)
     if absolute:
         X, K, G = X.abs(), K.abs(), G.abs()
+        X = F.pad(X, (p[1], p[1], p[0], p[0]))
     X.requires_grad_(True)
     K.requires_grad_(True)
     with torch.enable_grad():
-        gX, gK = torch.autograd.grad(_conv_graph(X, K, padding, stride), [X, K], G)
-    return gX, gK
+        gX, gK = torch.autograd.grad(_conv_graph(X, K, 0 if absolute else padding, stride), [X, K], G)
+    if not absolute:
+        return gX, gK
+    inner = gX[..., p[0]:gX.shape[-2] - p[0], p[1]:gX.shape[-1] - p[1]]
+    reach = G.sum() * X.max() if X.numel() else None
+    return (inner, gX.max() if gX.numel() else None), (gK, reach)
 
 
 def _conv_graph(X, K, padding, stride):
@@ -58,9 +72,26 @@ def eps(dtype: torch.dtype) -> float:
     return torch.finfo(dtype).eps
 
 
-def bound(S: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """SPEC's tolerance for results of ``dtype`` whose sum of |products| is ``S``."""
-    return 8 * eps(dtype) * S + eps(dtype)
+def bound(S: torch.Tensor, dtype: torch.dtype, M=None) -> torch.Tensor:
+    """SPEC's tolerance for results of ``dtype`` whose sums of |products| are ``S`` (one per
+    element of the output). M, by default S's largest element, bounds the error an FFT spreads
+    over every element; for a strided output it is the largest of the stride-1 output (see
+    ``scale``)."""
+    if M is None:
+        M = S.max() if S.numel() else S.new_zeros(())
+    return 8 * eps(dtype) * (S + M) + eps(dtype)
+
+
+def scale(X, K, padding=0, stride=1):
+    """``(S, M)`` for SPEC's bound: S = conv(|X|, |K|) for this output, M its largest value over
+    the whole correlation the output is taken from. With a stride, that is the stride-1 output:
+    an implementation that computes it and keeps every s-th element (an FFT, necessarily) has
+    that output's error, although the kept elements may all be windows over padding (S = 0)."""
+    S = conv(X, K, padding, stride, absolute=True)
+    if pair(stride) == (1, 1):
+        return S, None
+    full = conv(X, K, padding, 1, absolute=True)
+    return S, full.max() if full.numel() else None
 
 
 def out_size(n, k, p=0, s=1) -> tuple[int, int]:

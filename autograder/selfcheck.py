@@ -32,4 +32,8 @@ def check(name: str, obj) -> float:
         finally:
             torch.set_num_threads(threads)
     print(feedback.exercise_text(result))
+    if exercise.builds_on:
+        helpers = " and ".join(d.name for d in exercise.builds_on)
+        print(f"  ({name} is checked with the book's {helpers} in place of yours: a bug in "
+              f"{helpers} costs points only under {helpers}.)")
     return float(min(max(scoring.round_points(result.earned), 0.0), exercise.points))

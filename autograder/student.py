@@ -111,6 +111,13 @@ class Student:
         return ModuleResult(params=reply.get("params"), attrs=reply.get("attrs") or {},
                             results=[_result(r) for r in reply.get("results", [])])
 
+    def trust(self, name: str, book) -> None:
+        """Check ``name`` with the book's code in place of the student's helpers it builds on:
+        ``book = (names, source)`` (see ``Exercise.trusted``), or None for the student's own."""
+        trust = getattr(self.transport, "trust", None)
+        if trust is not None:
+            trust(name, book)
+
     def problems(self) -> list[dict]:
         """Errors met while loading the submission (syntax errors, failing cells)."""
         return list(getattr(self.transport, "problems", []))
@@ -128,11 +135,25 @@ class InProcess:
         self.namespace = namespace
         self.call_timeout = call_timeout
         self.problems = list(namespace.get("__convkit_problems__", []))
+        self.books: dict = {}
+
+    def trust(self, name: str, book) -> None:
+        self.books[name] = book
 
     def request(self, req: dict) -> dict:
         req, _ = wire.roundtrip(req)
-        with _alarm(self.call_timeout):
-            reply = _execute.execute(self.namespace, req)
+        book = self.books.get(req.get("name"))
+        # The student's own globals (a notebook's): the book's helpers go in for this request
+        # only, and the student's come back after it.
+        where = _execute.globals_of(self.namespace.get(req.get("name")), self.namespace) \
+            if book else None
+        before = _execute.put_book(where, *book) if book else None
+        try:
+            with _alarm(self.call_timeout):
+                reply = _execute.execute(self.namespace, req)
+        finally:
+            if book:
+                _execute.take_book(where, before)
         reply, _ = wire.roundtrip(reply)
         return reply
 
@@ -141,24 +162,40 @@ class _Timeout(BaseException):
     pass
 
 
+# A call's limit is CPU time (a loaded machine must not turn slow honest code into a hang); the
+# wall clock is only a last resort, for code that waits without computing.
+WALL_FACTOR = 4
+
+
 class _alarm:
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.usable = (hasattr(signal, "setitimer")
+        self.wall = max(seconds * WALL_FACTOR, seconds + 10.0)
+        self.usable = (hasattr(signal, "setitimer") and hasattr(signal, "ITIMER_PROF")
                        and threading.current_thread() is threading.main_thread())
+        self.fired = None
 
-    def _fire(self, *_):
+    def _fire(self, signum, _frame):
+        self.fired = signum
         raise _Timeout()
 
     def __enter__(self):
         if self.usable:
-            self.old = signal.signal(signal.SIGALRM, self._fire)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.old = (signal.signal(signal.SIGPROF, self._fire),
+                        signal.signal(signal.SIGALRM, self._fire))
+            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+            signal.setitimer(signal.ITIMER_REAL, self.wall)
 
     def __exit__(self, kind, exc, tb):
         if self.usable:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.old)
+            signal.signal(signal.SIGPROF, self.old[0])
+            signal.signal(signal.SIGALRM, self.old[1])
         if kind is _Timeout:
-            raise WorkerHung(f"did not return within {self.seconds:g} s (an endless loop?)")
+            if self.fired == signal.SIGALRM:
+                raise WorkerHung(f"did not return within {self.wall:g} s, without using its "
+                                 f"{self.seconds:g} s of CPU time (waiting: a sleep, input() or "
+                                 f"a lock?)")
+            raise WorkerHung(f"did not return within {self.seconds:g} s of CPU time (an endless loop?)")
         return False

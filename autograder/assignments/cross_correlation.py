@@ -37,6 +37,21 @@ _EDGE_X[:, 2:6] = 0
 _EDGE_K = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
 _EDGE_Y = [[0, 1, 0, 0, 0, -1, 0]] * 6
 
+# What Conv2D and learn_kernel are checked with in place of the student's corr2d: the book's
+# formula summed over the kernel's offsets instead of the output's pixels (a few slices instead of
+# a loop over every pixel), in X's dtype and device (the book's torch.zeros is float32) and
+# differentiable.
+_BOOK_CORR2D = """
+def corr2d(X, K):
+    h, w = K.shape
+    o_h, o_w = X.shape[0] - h + 1, X.shape[1] - w + 1
+    Y = X.new_zeros((o_h, o_w))
+    for a in range(h):
+        for b in range(w):
+            Y = Y + K[a, b] * X[a:a + o_h, b:b + o_w]
+    return Y
+"""
+
 corr2d = Exercise("corr2d", "图像卷积 Convolutions for Images: the cross-correlation operation", (
     P.book(CORR2D, [({"X": _BOOK_X, "K": _BOOK_K}, [[19, 25], [37, 43]]),
                     ({"X": _EDGE_X, "K": _EDGE_K}, _EDGE_Y)], 1),
@@ -50,7 +65,7 @@ corr2d = Exercise("corr2d", "图像卷积 Convolutions for Images: the cross-cor
     P.translation_equivariance(CORR2D, 0.5),
     P.linearity(CORR2D, 0.5),
     P.locality(CORR2D, 0.5),
-))
+), book_code=_BOOK_CORR2D)
 
 # ---------------------------------------------------------------------------------------------
 # Conv2D
@@ -97,7 +112,10 @@ def _check_layer_out(r, case):
                    + case["b"].abs().double())
     P.require_close(got, expected, scale, case["X"].dtype, ctx,
                     (("the result equals corr2d(X, weight) without the bias: add self.bias.",
-                      lambda c: oracle.conv(c["X"], c["W"])),), case)
+                      lambda c: oracle.conv(c["X"], c["W"])),
+                     ("the result is the cross-correlation with the weight flipped: forward should "
+                      "call corr2d(X, self.weight) as it is (it is checked with the book's corr2d).",
+                      lambda c: oracle.conv(c["X"], c["W"].flip(0, 1)) + c["b"].double())), case)
     return got
 
 
@@ -205,7 +223,7 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
           _layer_grads, _layer_grad_case()),
     Check("inputs untouched", 0.5, "forward never modifies its input X in place", _layer_untouched,
           _layer_case()),
-))
+), builds_on=(corr2d,))
 
 # ---------------------------------------------------------------------------------------------
 # learn_kernel
@@ -308,7 +326,7 @@ learn_kernel = Exercise("learn_kernel", "图像卷积 Convolutions for Images: l
     Check("detached, dtype kept, inputs untouched", 1, "returns K detached, in X's dtype, and leaves "
           "X and Y untouched", _detached_dtype,
           _learn_problem(st.sampled_from([torch.float32, torch.float64]))),
-))
+), builds_on=(corr2d,))
 
 ASSIGNMENT = Assignment("cross_correlation", "图像卷积 Convolutions for Images",
                         (corr2d, Conv2D, learn_kernel))

@@ -166,6 +166,15 @@ def _pad_untouched(student, case):
     P.require_untouched(r, _pad_ctx(case), X=case["X"])
 
 
+# What corr2d_pad_stride is checked with in place of the student's pad2d (one bug costs once).
+_BOOK_PAD2D = """
+def pad2d(X, padding):
+    p_h, p_w = (padding, padding) if isinstance(padding, int) else tuple(padding)
+    Y = X.new_zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w))
+    Y[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
+    return Y
+"""
+
 pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
     Check("values", 2, "X surrounded by `padding` rows/columns of zeros on each side (int or pair)",
           _pad_values, _pad_case(),
@@ -175,7 +184,7 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
     Check("gradients", 1, "gradients flow back to X (the padded border gets none)", _pad_grads,
           _pad_grad_case()),
     Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case()),
-))
+), book_code=_BOOK_PAD2D)
 
 # ---------------------------------------------------------------------------------------------
 # corr2d_pad_stride
@@ -248,7 +257,7 @@ corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and S
     P.dtype_device(PS, 1),
     P.gradients(PS, 1.5),
     P.untouched(PS, 1),
-))
+), builds_on=(pad2d,))
 
 ASSIGNMENT = Assignment("padding_stride", "填充和步幅 Padding and Stride",
                         (conv_output_shape, pad2d, corr2d_pad_stride))

@@ -8,8 +8,26 @@ fails the check that asked; nothing here decides a grade.
 from __future__ import annotations
 
 import math
+import resource
 
 from . import execute, wire
+
+
+def _limit_cpu(seconds: float) -> None:
+    """This request may use ``seconds`` of CPU time: past them the kernel ends the worker with
+    SIGXCPU, which the grader reads as a hang. CPU time, so that a busy machine (which stretches
+    wall time) changes no verdict."""
+    if seconds <= 0:
+        return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = math.ceil(used.ru_utime + used.ru_stime + seconds)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
+    except (ValueError, OSError):
+        pass
 
 
 def _tensor_bytes(obj, depth=0) -> int:
@@ -64,16 +82,24 @@ def encode_reply(reply) -> bytes:
         return wire.encode(_unsendable(f"the result could not be sent back to the grader ({what})"))
 
 
-def run(sock, cells) -> None:
-    """Load ``cells``, say ready, answer requests until the grader hangs up."""
+def run(sock, cells, book=None, call_cpu: float = 0.0) -> None:
+    """Load ``cells``, say ready, answer requests until the grader hangs up. ``book``, when
+    given, is ``(names, source)``: the book's code that replaces the student's ``names``."""
     ns = execute.load_source(cells)
     problems = ns.get("__convkit_problems__", [])
+    if book:
+        try:
+            execute.put_book(ns, *book)
+        except BaseException as e:      # the kit's own code: say so, do not blame the student
+            problems = problems + [{"cell": execute.BOOK_FILE, "type": type(e).__name__,
+                                    "message": f"internal grader error: {e}"[:500], "trace": ""}]
     sock.sendall(encode_reply({"ready": True, "problems": problems}))
     while True:
         try:
             req, _ = wire.recv(sock)
         except (EOFError, OSError, wire.WireError):
             return
+        _limit_cpu(call_cpu)
         try:
             reply = execute.execute(ns, req)
         except BaseException as e:     # an odd BaseException from student code: report, go on

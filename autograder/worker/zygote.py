@@ -171,8 +171,12 @@ def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
     sock = socket.socket(fileno=chan)
     try:
         first, _ = wire.recv(sock)
-        cells = [(str(name), bytes(src.numpy()).decode("utf-8", "replace") if hasattr(src, "numpy")
-                  else str(src)) for name, src in first["cells"]]
+        text = lambda src: bytes(src.numpy()).decode("utf-8", "replace") if hasattr(src, "numpy") \
+            else str(src)
+        cells = [(str(name), text(src)) for name, src in first["cells"]]
+        book = first.get("book")
+        book = ([str(n) for n in book[0]], text(book[1])) if book else None
+        call_cpu = float(first.get("call_cpu") or 0)
     except BaseException:
         os._exit(72)
     try:
@@ -181,7 +185,7 @@ def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
             f.write("\n\n".join(src for _, src in cells)[:FILE_SIZE // 2])
     except BaseException:
         pass
-    serve.run(sock, cells)
+    serve.run(sock, cells, book, call_cpu)
 
 
 # ---------------------------------------------------------------------------------------------

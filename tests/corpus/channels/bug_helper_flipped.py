@@ -1,5 +1,5 @@
 # The corr2d helper flips the kernel (convolution), so every multi-channel result is wrong (1x1 is unaffected: a 1x1 flip is a no-op).
-# breaks: corr2d_multi_in, corr2d_multi_in_out
+# breaks: corr2d_multi_in
 # symptom: flipped|values|book example
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # The book's corr2d helper with torch.zeros((h, w)): float64 inputs give float32 results.
-# breaks: corr2d_multi_in, corr2d_multi_in_out
+# breaks: corr2d_multi_in
 # symptom: dtype|float32
 import torch
 from torch import nn

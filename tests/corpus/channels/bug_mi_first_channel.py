@@ -1,5 +1,5 @@
 # corr2d_multi_in only correlates the first channel (forgets to loop over channels).
-# breaks: corr2d_multi_in, corr2d_multi_in_out
+# breaks: corr2d_multi_in
 # symptom: values|book example
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # corr2d_multi_in builds the windows with Tensor.unfold (forbidden); corr2d_multi_in_out calls it.
-# breaks: corr2d_multi_in, corr2d_multi_in_out
+# breaks: corr2d_multi_in
 # symptom: forbidden.*unfold|unfold.*forbidden
 import torch
 from torch import nn

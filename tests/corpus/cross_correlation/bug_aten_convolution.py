@@ -1,5 +1,5 @@
 # Calls torch.ops.aten.convolution, the operator behind conv2d (forbidden).
-# breaks: corr2d, Conv2D, learn_kernel
+# breaks: corr2d
 # symptom: forbidden.*convolution|convolution.*forbidden
 import torch
 from torch import nn

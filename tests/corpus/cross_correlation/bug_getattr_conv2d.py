@@ -1,5 +1,5 @@
 # Reaches conv2d through getattr with a split name to dodge a text search (forbidden).
-# breaks: corr2d, Conv2D, learn_kernel
+# breaks: corr2d
 # symptom: forbidden.*conv2d|conv2d.*forbidden
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # Leftover debugging code: works on a copy of X but then centres the caller's X in place through X.data (to plot it), so the input is changed.
-# breaks: corr2d, Conv2D, learn_kernel
+# breaks: corr2d
 # symptom: modified|untouched|reference|recover
 import torch
 from torch import nn

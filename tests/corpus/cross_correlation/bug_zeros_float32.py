@@ -1,5 +1,5 @@
 # The book's corr2d verbatim: torch.zeros((h, w)) without dtype, so float64 inputs give a float32 result.
-# breaks: corr2d, Conv2D
+# breaks: corr2d
 # symptom: dtype|float32|values
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # pad2d calls torch.nn.functional.pad (forbidden); corr2d_pad_stride uses it too.
-# breaks: pad2d, corr2d_pad_stride
+# breaks: pad2d
 # symptom: forbidden.*pad|pad.*forbidden
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # pad2d writes the padded image back into the caller's tensor (X.data = Y) 'so X is padded from now on'.
-# breaks: pad2d, corr2d_pad_stride
+# breaks: pad2d
 # symptom: modified|untouched
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # pad2d reads a padding pair as (columns, rows) instead of (rows, columns).
-# breaks: pad2d, corr2d_pad_stride
+# breaks: pad2d
 # symptom: shape|values
 import torch
 from torch import nn

@@ -1,5 +1,5 @@
 # pad2d allocates with torch.zeros(shape) without dtype, so float64 images come back float32.
-# breaks: pad2d, corr2d_pad_stride
+# breaks: pad2d
 # symptom: dtype|float32|values
 import torch
 from torch import nn

@@ -1,4 +1,4 @@
-# Full stride-1 correlation by FFT (float64, flipped kernel) on the padded image, then keep every s-th row and column; float64 inputs use the direct sum.
+# Full stride-1 correlation by FFT (in X's dtype, flipped kernel) on the padded image, then keep every s-th row and column.
 # breaks: none
 # symptom: 
 import math
@@ -25,17 +25,10 @@ def pad2d(X, padding):
 def _corr_valid(X, K):
     n_h, n_w = X.shape
     k_h, k_w = K.shape
-    if X.dtype == torch.float64:
-        o_h, o_w = n_h - k_h + 1, n_w - k_w + 1
-        Y = X.new_zeros((o_h, o_w))
-        for a in range(k_h):
-            for b in range(k_w):
-                Y = Y + K[a, b] * X[a:a + o_h, b:b + o_w]
-        return Y
-    FX = torch.fft.rfft2(X.double())
-    FK = torch.fft.rfft2(K.double().flip(0, 1), s=(n_h, n_w))
+    FX = torch.fft.rfft2(X)
+    FK = torch.fft.rfft2(K.flip(0, 1), s=(n_h, n_w))
     full = torch.fft.irfft2(FX * FK, s=(n_h, n_w))
-    return full[k_h - 1:, k_w - 1:].to(X.dtype)
+    return full[k_h - 1:, k_w - 1:]
 
 
 def corr2d_pad_stride(X, K, padding=0, stride=1):

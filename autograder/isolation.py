@@ -54,7 +54,7 @@ CALL_TIMEOUT_S = 5.0        # CPU time for one request (the worker's RLIMIT_CPU,
 # Wall time for one request, a last resort for code that waits without computing (a sleep, a
 # lock): generous, so that a busy machine never turns a slow honest call into a hang.
 WALL_FACTOR = 4
-LOAD_TIMEOUT_S = 20.0       # wall time for running the submission's cells (each cell: 2 s)
+LOAD_TIMEOUT_S = 60.0       # wall time for running the submission's cells: a last resort (each cell has 2 s of CPU time)
 START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
 CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
 PIPELINE_WINDOW = 128 << 10 # bytes of requests a pipelined worker may have waiting unanswered

@@ -78,16 +78,20 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
 
     ``name`` is the exercise's: with it, the replay can be prefetched (see ``prefetch``)."""
     last: dict = {}
-    spent = {"attempts": 0, "cpu": student.seconds}
+    # Calls are counted from the start of shrinking (``None`` until then: a replay's length is
+    # the stream's); CPU time from the start of the check.
+    spent = {"attempts": None, "cpu": student.seconds}
 
     def attempt(case, who=student):
-        spent["attempts"] += 1
+        if spent["attempts"] is not None:
+            spent["attempts"] += 1
         try:
             check.verify(who, case)
         except (Mismatch, StudentRaised) as e:
             last["message"] = _failure_message(case, e)
             cpu = student.seconds + (who.seconds if who is not student else 0.0)
-            if spent["attempts"] > CHECK_BUDGET_ATTEMPTS or cpu - spent["cpu"] > CHECK_BUDGET_CPU_S:
+            if (spent["attempts"] or 0) > CHECK_BUDGET_ATTEMPTS or \
+                    cpu - spent["cpu"] > CHECK_BUDGET_CPU_S:
                 raise _Enough() from None
             raise _Failed() from None
 
@@ -141,6 +145,7 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
     # The shrinker goes on in the worker that ran the replay (a fresh one would cost a fork and
     # a rerun of the notebook's cells, for every failing check): a function that keeps state
     # between calls meets the same sequence of calls on every run, so its grade is still the same.
+    spent["attempts"] = 0
     try:
         smallest = streams.shrink(check, failing.choices, attempt, (_Failed,))
     except streams.NotReproduced:
@@ -148,7 +153,7 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
         # failure seen is a genuine counterexample and decides the verdict.
         return False, message
     except _Enough:
-        return False, last["message"] + "\n(not the smallest such input: the search ran out of time)"
+        return False, last["message"] + "\n(not the smallest such input: the search ran out of its budget)"
     # Run the smallest failing input once more: its message is the one the student reads.
     try:
         attempt(streams.case_from(check, smallest))

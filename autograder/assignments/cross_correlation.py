@@ -259,7 +259,7 @@ def _close_kernel(got, want, ctx, rel):
     err = (got.double() - want).abs().max().item() if got.numel() else 0.0
     if not err <= rel * max(1.0, want.abs().max().item() if want.numel() else 0.0):
         raise Mismatch(f"{ctx}\nthe learned kernel differs from plain gradient descent started at "
-                       f"zeros (SPEC):\n  expected: {show.tensor(want)}\n  got:      {show.tensor(got)}"
+                       f"zeros:\n  expected: {show.tensor(want)}\n  got:      {show.tensor(got)}"
                        f"\nStart from zeros, use the summed squared error, and take exactly "
                        f"num_epochs steps of K -= lr * K.grad.")
 

@@ -125,7 +125,7 @@ def _module(namespace, req, g: guard.Guard):
                 if not isinstance(target, torch.Tensor):
                     raise AttributeError(
                         f"the layer has no tensor attribute '{attr}' for the grader to set before "
-                        f"calling forward (SPEC: {req['name']} registers weight and bias as "
+                        f"calling forward ({req['name']} must register weight and bias as "
                         f"nn.Parameter)")
                 # Overwrite the data in place: the student's object stays the one forward uses.
                 target.data = value.to(device)

@@ -1,0 +1,169 @@
+"""Fair verdicts (SPEC section 2): correct FFT answers pass the error bound, one bug costs once,
+and a grade does not depend on how busy the grading machine is."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from autograder import oracle, runner, selfcheck
+from autograder import properties as P
+from autograder.assignments import get
+from autograder.exercise import Mismatch
+from autograder.grade import grade
+from support import CORPUS, by_exercise
+
+CC = CORPUS / "cross_correlation"
+PS = CORPUS / "padding_stride"
+
+
+# ---- the error bound -------------------------------------------------------------------------
+
+def _fft_corr2d(X, K):
+    n_h, n_w = X.shape
+    k_h, k_w = K.shape
+    full = torch.fft.irfft2(torch.fft.rfft2(X) * torch.fft.rfft2(K.flip(0, 1), s=(n_h, n_w)),
+                            s=(n_h, n_w))
+    return full[k_h - 1:, k_w - 1:]
+
+
+def test_an_fft_answer_passes_where_the_per_element_bound_alone_fails():
+    # An image that is zero on its right half: there S is 0, but an FFT's rounding is spread
+    # over the whole output.
+    X = torch.zeros(12, 16, dtype=torch.float64)
+    X[:, :6] = (10 * torch.arange(72, dtype=torch.float64).reshape(12, 6)) % 7 - 3
+    K = torch.arange(9, dtype=torch.float64).reshape(3, 3) - 4
+    got, want = _fft_corr2d(X, K), oracle.conv(X, K)
+    S = oracle.conv(X, K, absolute=True)
+    err = (got - want).abs()
+    # The FFT's error on the exact zeros is real and above the old per-element bound ...
+    assert bool((err > 8 * oracle.eps(torch.float64) * S + oracle.eps(torch.float64)).any())
+    # ... and within SPEC's, which adds M = max conv(|X|, |K|).
+    P.require_close(got, want, S, torch.float64, "ctx")
+
+
+def test_float32_arithmetic_on_float64_inputs_is_still_caught_and_explained():
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(7, 9, dtype=torch.float64, generator=g) * 20 - 10
+    K = torch.rand(3, 3, dtype=torch.float64, generator=g) * 20 - 10
+    got = oracle.conv(X.float(), K.float()).float().double()     # float32 arithmetic
+    with pytest.raises(Mismatch) as e:
+        P.require_close(got, oracle.conv(X, K), oracle.conv(X, K, absolute=True), torch.float64,
+                        "ctx")
+    msg = str(e.value)
+    assert "computed in float32" in msg
+    # enough digits to see the difference, and the difference itself with the allowed error
+    assert "they differ by" in msg and "the allowed error is" in msg
+    first = msg.split("expected ")[1].split(", got ")
+    assert first[0] != first[1].split(";")[0]
+
+
+def test_a_strided_output_allows_the_error_of_the_stride_one_output_it_is_cut_from():
+    X = torch.tensor([[2.0]], dtype=torch.float64)
+    K = torch.tensor([[4.0]], dtype=torch.float64)
+    S, M = oracle.scale(X, K, padding=(0, 1), stride=(1, 2))
+    assert float(S.max()) == 0 and float(M) == 8      # the kept windows cover only padding
+    tol = P.tolerance((S, M), torch.float64)
+    assert float(tol.min()) == pytest.approx(8 * oracle.eps(torch.float64) * 8
+                                             + oracle.eps(torch.float64))
+
+
+# ---- one bug costs once ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("isolation", ["none", "sandbox"])
+def test_a_flipped_corr2d_costs_points_only_under_corr2d(isolation):
+    if isolation == "sandbox":
+        from autograder import isolation as iso
+        if iso.bwrap_path() is None:
+            pytest.skip("bubblewrap is not installed: apt-get install bubblewrap")
+    res = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation=isolation)
+    ex = by_exercise(res)
+    assert ex["corr2d"]["score"] < ex["corr2d"]["max"]
+    assert ex["Conv2D"]["score"] == ex["Conv2D"]["max"]
+    assert ex["learn_kernel"]["score"] == ex["learn_kernel"]["max"]
+    assert "Your `Conv2D` is right" in res["output"]
+    assert "costs points only under `corr2d`" in res["output"]
+
+
+def test_a_per_side_padding_bug_costs_points_only_under_pad2d():
+    res = grade(PS / "bug_pad_total.py", "padding_stride", isolation="none")
+    ex = by_exercise(res)
+    assert ex["pad2d"]["score"] == 0
+    assert ex["corr2d_pad_stride"]["score"] == ex["corr2d_pad_stride"]["max"] == 12
+    assert "Your `corr2d_pad_stride` is right" in res["output"]
+
+
+def test_a_wrong_layer_on_a_right_corr2d_loses_its_own_points():
+    res = grade(CC / "bug_conv2d_forward_ignores_bias.py", "cross_correlation", isolation="none")
+    ex = by_exercise(res)
+    assert ex["corr2d"]["score"] == ex["corr2d"]["max"]
+    assert ex["Conv2D"]["score"] < ex["Conv2D"]["max"]
+    assert "book's `corr2d`" not in (res.get("output") or "")   # nothing to inherit
+
+
+def test_a_layer_that_undoes_a_flipped_corr2d_loses_its_own_points():
+    res = grade(CC / "bug_conv2d_compensates_flip.py", "cross_correlation", isolation="none")
+    ex = by_exercise(res)
+    assert ex["corr2d"]["score"] < ex["corr2d"]["max"]
+    assert ex["Conv2D"]["score"] < ex["Conv2D"]["max"]
+    assert ex["learn_kernel"]["score"] == ex["learn_kernel"]["max"]
+    text = "\n".join(o for _, o in ex["Conv2D"]["failed"])
+    assert "what fails here is `Conv2D`'s own" in text
+    assert "weight flipped" in text                   # the hint names what the layer does
+
+
+def test_the_notebook_check_uses_the_book_helper_and_gives_the_students_back(capsys):
+    ns: dict = {"__name__": "__main__"}
+    exec(compile((CC / "bug_flipped_kernel.py").read_text(), "<notebook>", "exec"), ns)
+    mine = ns["corr2d"]
+    points = selfcheck.check("Conv2D", ns["Conv2D"])
+    assert points == get("cross_correlation").exercise("Conv2D").points
+    assert ns["corr2d"] is mine                       # the student's own is back
+    assert "checked with the book's corr2d in place of yours" in capsys.readouterr().out
+    assert selfcheck.check("corr2d", ns["corr2d"]) < get("cross_correlation").exercise("corr2d").points
+
+
+# ---- verdicts independent of machine load ----------------------------------------------------
+
+def _strip_timings(results: dict) -> dict:
+    """results.json less the fields that measure the machine rather than the submission."""
+    out = dict(results)
+    out.pop("execution_time", None)
+    out.pop("extra_data", None)
+    return out
+
+
+def test_the_shrink_budget_is_counted_in_calls_not_seconds(monkeypatch):
+    monkeypatch.setattr(runner, "CHECK_BUDGET_ATTEMPTS", 1)
+    a = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation="none")
+    b = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation="none")
+    assert _strip_timings(a) == _strip_timings(b)
+    assert any("the search ran out of its budget" in t["output"] for t in a["tests"])
+
+
+LOADED = [(CC / "bug_flipped_kernel.py", "cross_correlation"),
+          (CC / "ok_fft.py", "cross_correlation"),
+          (PS / "bug_cps_stride_one_axis.py", "padding_stride")]
+
+
+def test_a_loaded_machine_gives_identical_results():
+    """The same submissions graded with the machine idle and with two busy loops beside the
+    grader (as many as CI's cores): identical results.json, timings aside."""
+    from autograder import isolation as iso
+    mode = "sandbox" if iso.bwrap_path() else "process"
+    idle = [_strip_timings(grade(p, a, isolation=mode)) for p, a in LOADED]
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        time.sleep(0.5)
+        assert all(h.poll() is None for h in hogs)
+        busy = [_strip_timings(grade(p, a, isolation=mode)) for p, a in LOADED]
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    for (p, _), x, y in zip(LOADED, idle, busy):
+        assert x == y, f"{p.name} graded differently on a loaded machine"
+    assert idle[0]["score"] < idle[0]["max_score"] and idle[1]["score"] == idle[1]["max_score"]

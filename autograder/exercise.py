@@ -13,6 +13,10 @@ class Mismatch(AssertionError):
     """A check's property does not hold; the message is what the student reads."""
 
 
+class ValuesWrong(Mismatch):
+    """The function's values themselves are wrong (not only the property a check is about)."""
+
+
 @dataclass(frozen=True)
 class Check:
     name: str                      # short, shown in every report ("values (small integers)")
@@ -22,6 +26,10 @@ class Check:
     cases: object = None           # a hypothesis strategy of cases, or None for explicit ones only
     examples: tuple = ()           # explicit cases (the book's), tried first
     max_examples: int = 50
+    # A property that can be judged only once the values are right (dtype, gradients, inputs
+    # untouched, linearity, ...): where the values are wrong it says "not assessed" in one line
+    # instead of repeating the value failure.
+    needs_values: bool = False
 
 
 @dataclass(frozen=True)

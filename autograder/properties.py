@@ -16,7 +16,7 @@ import torch
 from hypothesis import strategies as st
 
 from . import oracle, reference, show
-from .exercise import Check, Mismatch
+from .exercise import Check, Mismatch, ValuesWrong
 from .strategies import float_tensor, int_tensor, maybe_strided
 
 
@@ -100,29 +100,32 @@ def header(task: ConvTask, case: dict) -> show.Lazy:
 def require_tensor(r, what: str, context: str) -> torch.Tensor:
     if r.tensor is None:
         if "Tensor" in (r.type or ""):
-            raise Mismatch(f"{context}\n{what} returned a {r.type}, not a plain torch.Tensor.")
-        raise Mismatch(f"{context}\n{what} returned {r.value!r} ({r.type}), not a tensor.")
+            raise ValuesWrong(f"{context}\n{what} returned a {r.type}, not a plain torch.Tensor.")
+        raise ValuesWrong(f"{context}\n{what} returned {r.value!r} ({r.type}), not a tensor.")
     return r.tensor
 
 
 def require_close(got: torch.Tensor, expected: torch.Tensor, scale: torch.Tensor, dtype,
-                  context: str, hints=(), case=None, exact: bool = False) -> None:
+                  context: str, hints=(), case=None, exact: bool = False,
+                  error: type = ValuesWrong) -> None:
+    """``got`` equals ``expected`` within SPEC's bound; else raises ``error`` (``Mismatch`` where
+    what is compared is not the function's values, e.g. its gradients)."""
     if tuple(got.shape) != tuple(expected.shape):
-        raise Mismatch(f"{context}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
-                       f"got {tuple(got.shape)}." + _hint(got, hints, case, dtype, expected))
+        _raise(error, f"{context}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
+                      f"got {tuple(got.shape)}.", _hint(got, hints, case, dtype, expected))
     if not got.is_floating_point():
-        raise Mismatch(f"{context}\nexpected floating-point values, got dtype {got.dtype}.")
+        raise error(f"{context}\nexpected floating-point values, got dtype {got.dtype}.")
     g64 = got.to(torch.float64)
     err = (g64 - expected).abs()
     tol = torch.zeros_like(expected) if exact else tolerance(scale, dtype)
     bad = ~(err <= tol)       # NaN counts as wrong
     if bool(bad.any()):
         idx = tuple(int(i) for i in bad.nonzero()[0])
-        raise Mismatch(
-            f"{context}\nthe values are wrong ({_first_wrong(idx, expected, g64, err, tol)}).\n"
-            f"  expected: {show.tensor(expected.to(dtype))}\n"
-            f"  got:      {show.tensor(got)}" + _precision_note(err, scale, dtype, exact)
-            + _hint(got, hints, case, dtype, expected))
+        _raise(error,
+               f"{context}\nthe values are wrong ({_first_wrong(idx, expected, g64, err, tol)}).\n"
+               f"  expected: {show.tensor(expected.to(dtype))}\n"
+               f"  got:      {show.tensor(got)}" + _precision_note(err, scale, dtype, exact),
+               _hint(got, hints, case, dtype, expected))
 
 
 def _digits(a: float, b: float) -> tuple[str, str]:
@@ -156,23 +159,36 @@ def _precision_note(err, scale, dtype, exact: bool) -> str:
             f"pass dtype=X.dtype).")
 
 
-def _hint(got, hints, case, dtype, expected=None) -> str:
+def _hint(got, hints, case, dtype, expected=None) -> tuple[str, set]:
     """Name a common mistake when the answer is what that mistake gives (and the right answer
-    is not: a 1x1 kernel flipped is the same kernel)."""
+    is not: a 1x1 kernel flipped is the same kernel). Also returns the hints this answer refutes:
+    the mistakes whose answer here is known and is not the student's (``runner`` drops a hint
+    that any failing example refutes)."""
     if case is None:
-        return ""
+        return "", set()
 
     def near(a, b):
         return tuple(a.shape) == tuple(b.shape) and \
             bool(((a.to(torch.float64) - b).abs() <= 1e-4 * (1 + b.abs())).all())
+    found, refuted = "", set()
     for text, alt in hints:
         try:
             other = alt(case)
         except Exception:
             continue
-        if other is not None and near(got, other) and not (expected is not None and near(expected, other)):
-            return f"\nHint: {text}"
-    return ""
+        if other is None or (expected is not None and near(expected, other)):
+            continue            # this mistake would not show here
+        if not near(got, other):
+            refuted.add(text)
+        elif not found:
+            found = f"\nHint: {text}"
+    return found, refuted
+
+
+def _raise(error: type, message: str, hint: tuple[str, set]):
+    e = error(message + hint[0])
+    e.refuted = hint[1]
+    raise e
 
 
 def check_result(task: ConvTask, r, case: dict, exact: bool = False) -> torch.Tensor:
@@ -211,8 +227,8 @@ def output_shape(task: ConvTask, points: float) -> Check:
         got = require_tensor(r, task.name, ctx)
         expected = task.expected(case)
         if tuple(got.shape) != tuple(expected.shape):
-            raise Mismatch(f"{ctx}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
-                           f"got {tuple(got.shape)}.")
+            raise ValuesWrong(f"{ctx}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
+                              f"got {tuple(got.shape)}.")
     return Check("output shape", points,
                  "the result has the shape the chapter's formula gives, for square and non-square "
                  "inputs and kernels, 1-wide ones and a kernel as large as the input",
@@ -276,7 +292,7 @@ def dtype_device(task: ConvTask, points: float) -> Check:
     return Check("dtype and device", points,
                  "the result has X's dtype (float32 stays float32, float64 stays float64) and lives "
                  "on X's device", verify,
-                 cases(task, "int", st.sampled_from([torch.float64, torch.float32])))
+                 cases(task, "int", st.sampled_from([torch.float64, torch.float32])), needs_values=True)
 
 
 def gradients(task: ConvTask, points: float) -> Check:
@@ -309,10 +325,10 @@ def gradients(task: ConvTask, points: float) -> Check:
                                f"{label} through autograd.")
             require_close(got, want, scale, c["X"].dtype,
                           f"{ctx}\nthe gradient with respect to {label} (upstream gradient G = "
-                          f"{show.tensor(G)})")
+                          f"{show.tensor(G)})", error=Mismatch)
     return Check("gradients", points,
                  "a backward pass through the result gives the same gradients for X and K as "
-                 "torch's conv2d", verify, with_upstream())
+                 "torch's conv2d", verify, with_upstream(), needs_values=True)
 
 
 def require_untouched(r, context, **before) -> None:
@@ -332,7 +348,8 @@ def untouched(task: ConvTask, points: float) -> Check:
         check_result(task, r, case)
         require_untouched(r, header(task, case), X=case["X"], K=case["K"])
     return Check("inputs untouched", points,
-                 "the inputs X and K are never modified in place", verify, cases(task, "int"))
+                 "the inputs X and K are never modified in place", verify, cases(task, "int"),
+                 needs_values=True)
 
 
 # ---- the chapter's ideas, in the book's words -------------------------------------------------
@@ -363,7 +380,7 @@ def translation_equivariance(task: ConvTask, points: float) -> Check:
                            f"the result one column: translation equivariance fails.")
     return Check("translation equivariance", points,
                  "translation invariance (平移不变性): shifting the input shifts the output the same way",
-                 verify, wide())
+                 verify, wide(), needs_values=True)
 
 
 def linearity(task: ConvTask, points: float) -> Check:
@@ -391,7 +408,7 @@ def linearity(task: ConvTask, points: float) -> Check:
                            f"a*{task.name}(X, K) + {task.name}(X2, K): the operation is not linear.")
     return Check("linearity", points,
                  "cross-correlation is linear: corr2d(a*X + X2, K) = a*corr2d(X, K) + corr2d(X2, K)",
-                 verify, two())
+                 verify, two(), needs_values=True)
 
 
 def locality(task: ConvTask, points: float) -> Check:
@@ -425,4 +442,4 @@ def locality(task: ConvTask, points: float) -> Check:
                                f"[{a}, {b}], whose window does not cover that pixel: locality fails.")
     return Check("locality", points,
                  "locality (局部性): an output depends only on the input pixels under its window",
-                 verify, poke())
+                 verify, poke(), needs_values=True)

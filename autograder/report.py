@@ -13,7 +13,17 @@ def _by_exercise(results: dict) -> dict[str, list]:
     return by
 
 
-def text_feedback(results: dict) -> str:
+def _whole(tests: list) -> str:
+    """The one message every check of an exercise failed with (missing, the stub, forbidden), or ''."""
+    outs = {t["output"] for t in tests}
+    if len(tests) > 1 and all(t["status"] == "failed" for t in tests) and len(outs) == 1:
+        return outs.pop()
+    return ""
+
+
+def text_feedback(results: dict, total: bool = True) -> str:
+    """The feedback as plain text: what the notebook's ``check()``, ``make check`` and the
+    terminal show (the pages below show the same, laid out)."""
     lines = []
     if results.get("output"):
         lines += [results["output"], ""]
@@ -21,17 +31,23 @@ def text_feedback(results: dict) -> str:
         got = sum(t["score"] for t in tests)
         top = sum(t["max_score"] for t in tests)
         lines.append(f"{ex}: {got:g} / {top:g} points")
-        shown = set()
+        whole = _whole(tests)
+        if whole:
+            lines.append(indent(whole, "  "))
+            continue
+        shown = {}
         for t in tests:
             mark = "PASS" if t["status"] == "passed" else "FAIL"
-            lines.append(f"  [{mark}] {t['tags'][1]} ({t['score']:g}/{t['max_score']:g})")
+            check = t["tags"][1] if len(t["tags"]) > 1 else t["name"]
+            lines.append(f"  [{mark}] {check} ({t['score']:g}/{t['max_score']:g})")
             if t["status"] == "failed" and t["output"]:
                 if t["output"] in shown:
-                    lines.append("         (the same input and message as above)")
+                    lines.append(f"         (the same message as \u201c{shown[t['output']]}\u201d)")
                 else:
-                    shown.add(t["output"])
+                    shown[t["output"]] = check
                     lines.append(indent(t["output"], "         "))
-    lines.append(f"Total: {results['score']:g} / {results.get('max_score', 0):g}")
+    if total:
+        lines.append(f"Total: {results['score']:g} / {results.get('max_score', 0):g}")
     return "\n".join(lines)
 
 
@@ -73,7 +89,12 @@ def feedback_context(results: dict, assignment: str = "", student: str = "", tit
                 seen[msg] = name
             checks.append({"name": name, "passed": passed, "score": t["score"],
                            "max_score": t["max_score"], "message": msg, "same_as": same_as})
+        whole = _whole(tests)
+        if whole:
+            for c in checks:
+                c["message"], c["same_as"] = "", None
         exercises.append({"name": ex, "title": exercise_titles.get(ex, ""), "checks": checks,
+                          "note": whole,
                           "score": sum(t["score"] for t in tests),
                           "max_score": sum(t["max_score"] for t in tests)})
     return {"title": title or f"Feedback: {assignment}", "assignment": assignment,

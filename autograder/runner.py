@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import prefetch, show, streams
-from .exercise import Check, Exercise, Mismatch
+from .exercise import Check, Exercise, Mismatch, ValuesWrong
 from .student import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
 
 # What one check may spend searching for a smaller failing input before it reports the smallest
@@ -73,8 +73,27 @@ class _Failed(Exception):
     """``attempt`` saw the student fail a case (the message is in ``last``)."""
 
 
-def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
-    """Returns (passed, message). Raises ForbiddenUsed / WorkerLost / Missing to the caller.
+@dataclass
+class Verdict:
+    passed: bool
+    message: str = ""
+    values_wrong: bool = False     # the failure was about the values themselves
+    raised: str | None = None      # the type of the exception the student's code raised, if it did
+
+
+def _confirmed(message: str, refuted: set) -> str:
+    """Keep a hint only where no failing example of the replay refutes its diagnosis (the mistake
+    it names gives another answer there): on a shrunk, tiny input different mistakes often give
+    the same answer."""
+    head, sep, hint = message.partition("\nHint: ")
+    if sep and hint.split("\n")[0] in refuted:
+        return head
+    return message
+
+
+def run_check(check: Check, student, name: str = "") -> Verdict:
+    """Raises ForbiddenUsed / WorkerLost / Missing to the caller; a WorkerLost carries the input
+    it happened on as ``.case``.
 
     ``name`` is the exercise's: with it, the replay can be prefetched (see ``prefetch``)."""
     last: dict = {}
@@ -87,27 +106,37 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
             spent["attempts"] += 1
         try:
             check.verify(who, case)
+        except WorkerLost as e:
+            e.case = case
+            raise
         except (Mismatch, StudentRaised) as e:
             last["message"] = _failure_message(case, e)
+            last["values_wrong"] = isinstance(e, ValuesWrong)
+            last["raised"] = e.info.get("type") if isinstance(e, StudentRaised) else None
+            last["refuted"] = getattr(e, "refuted", set())
             cpu = student.seconds + (who.seconds if who is not student else 0.0)
             if (spent["attempts"] or 0) > CHECK_BUDGET_ATTEMPTS or \
                     cpu - spent["cpu"] > CHECK_BUDGET_CPU_S:
                 raise _Enough() from None
             raise _Failed() from None
 
+    def lose(message=None) -> Verdict:
+        return Verdict(False, last["message"] if message is None else message,
+                       last.get("values_wrong", False), last.get("raised"))
+
     if check.cases is None:
         for case in check.examples:
             try:
                 attempt(case)
             except (_Failed, _Enough):
-                return False, last["message"]
-        return True, ""
+                return lose()
+        return Verdict(True)
 
     # Replay the stream: of the examples the student fails, hypothesis's shrinker starts from the
-    # smallest (fewest choices, then earliest): it ends at a smaller input, sooner. After a first
-    # failure only examples that could be smaller are worth checking; a prefetched replay skips
-    # the others' checking (their calls ran in the worker anyway, as they do in a live replay).
-    failing, message = None, ""
+    # smallest (fewest choices, then earliest): it ends at a smaller input, sooner. Every example
+    # is checked (a prefetched one's calls ran in the worker anyway): a hint is shown only if it
+    # explains every failing example, not just a tiny one where several mistakes agree.
+    failing, message, refuted = None, "", set()
     examples = streams.stream(check)
     pre = prefetch.start(check, name, student) if name else None
     i = 0
@@ -117,16 +146,16 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
             if pre is not None:
                 pre.begin(i)
             failed = False
-            if pre is None or failing is None or len(ex.choices) < len(failing.choices):
-                try:
-                    attempt(ex.case, pre.student if pre is not None else student)
-                except _Failed:
-                    failed = True
-                except _Enough:
-                    return False, last["message"]
-                except prefetch.Diverged:
-                    pre = _stop(pre, student)
-                    continue            # this example again, asked live
+            try:
+                attempt(ex.case, pre.student if pre is not None else student)
+            except _Failed:
+                failed = True
+                refuted |= last["refuted"]
+            except _Enough:
+                return lose()
+            except prefetch.Diverged:
+                pre = _stop(pre, student)
+                continue            # this example again, asked live
             if pre is not None:
                 try:
                     pre.end_example()
@@ -134,14 +163,14 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
                     pre = _stop(pre, student)
             if failed:
                 if ex.choices is None:  # one of the book's explicit examples: shown as it is
-                    return False, last["message"]
+                    return lose()
                 if failing is None or len(ex.choices) < len(failing.choices):
                     failing, message = ex, last["message"]
             i += 1
     finally:
         _stop(pre, student)
     if failing is None:
-        return True, ""
+        return Verdict(True)
     # The shrinker goes on in the worker that ran the replay (a fresh one would cost a fork and
     # a rerun of the notebook's cells, for every failing check): a function that keeps state
     # between calls meets the same sequence of calls on every run, so its grade is still the same.
@@ -151,19 +180,18 @@ def run_check(check: Check, student, name: str = "") -> tuple[bool, str]:
     except streams.NotReproduced:
         # The same input passed when asked again: the answer depends on earlier calls. The
         # failure seen is a genuine counterexample and decides the verdict.
-        return False, message
+        return lose(_confirmed(message, refuted))
     except _Enough:
-        return False, last["message"] + "\n(not the smallest such input: the search ran out of its budget)"
+        return lose(_confirmed(last["message"], refuted)
+                    + "\n(not the smallest such input: the search ran out of its budget)")
     # Run the smallest failing input once more: its message is the one the student reads.
     try:
         attempt(streams.case_from(check, smallest))
-    except _Failed:
-        return False, last["message"]
-    except _Enough:
-        return False, last["message"]
-    return False, ("different answers for the same input: your function gave a wrong answer once "
-                   "and a right one when called again with the same input. Does it keep state "
-                   "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
+    except (_Failed, _Enough):
+        return lose(_confirmed(last["message"], refuted))
+    return lose("different answers for the same input: your function gave a wrong answer once "
+                  "and a right one when called again with the same input. Does it keep state "
+                  "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
 
 
 def _stop(pre, student) -> None:
@@ -185,6 +213,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
     # Checked with the book's code in place of the helpers it builds on: one bug costs once.
     student.trust(exercise.name, exercise.trusted())
     hung = None
+    first_wrong = None      # the first check that found the values wrong
     for i, check in enumerate(exercise.checks):
         if budget_s is not None and student.seconds > budget_s:
             res.checks.append(CheckResult(check.name, check.points, 0.0,
@@ -198,7 +227,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                                           check.says))
             continue
         try:
-            ok, msg = run_check(check, student, exercise.name)
+            v = run_check(check, student, exercise.name)
         except Missing:
             res.note = f"`{exercise.name}` is not defined in your submission."
             res.checks = [CheckResult(c.name, c.points, 0.0, res.note, c.says) for c in exercise.checks]
@@ -211,14 +240,32 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
             res.checks = [CheckResult(c.name, c.points, 0.0, res.note, c.says) for c in exercise.checks]
             break
         except WorkerLost as e:
-            ok, msg = False, f"your code {e.args[0]}"
+            case = getattr(e, "case", None)
+            where = f" for the input\n{_indent(show.case(case))}" if case is not None else ""
+            v = Verdict(False, f"your code {e.args[0]}{where}")
             if isinstance(e, WorkerHung):
                 hung = str(e.args[0])
         except Exception as e:   # a fault of the grader itself: report it, keep grading
-            ok, msg = False, (f"internal grader error in this check ({type(e).__name__}: {e}); "
-                              f"please tell your instructor")
-        res.checks.append(CheckResult(check.name, check.points, check.points if ok else 0.0,
-                                      msg, check.says))
+            v = Verdict(False, f"internal grader error in this check ({type(e).__name__}: {e}); "
+                               f"please tell your instructor")
+        if not v.passed and v.raised == "NotImplementedError" and not any(c.passed for c in res.checks):
+            # Nothing works yet and the function says so: one line, not one failure per check.
+            res.note = (f"`{exercise.name}` is still the stub: it raises NotImplementedError. Replace "
+                        f"`raise NotImplementedError()` with your code.")
+            res.checks = [CheckResult(c.name, c.points, 0.0, res.note, c.says) for c in exercise.checks]
+            break
+        message = v.message
+        if not v.passed and v.values_wrong and check.needs_values:
+            if first_wrong is not None:
+                message = (f"not assessed: the values are wrong, see \u201c{first_wrong}\u201d. This "
+                           f"property is checked once they are right.")
+            else:
+                message = ("not assessed: the values are wrong, so this property could not be "
+                           "checked.\n" + message)
+        if not v.passed and v.values_wrong and first_wrong is None:
+            first_wrong = check.name
+        res.checks.append(CheckResult(check.name, check.points, check.points if v.passed else 0.0,
+                                      message, check.says))
     res.seconds = time.monotonic() - t0
     return res
 

@@ -13,6 +13,15 @@ def round_points(x: float) -> float:
     return round(float(x), 4)
 
 
+def output(ex: ExerciseResult, c: CheckResult) -> str:
+    """What a student reads for a failed check: the property in plain words, then what happened.
+    A note about the whole exercise (missing, the stub, forbidden) and a one-line "not assessed"
+    or "not run" stand alone."""
+    if not c.message or c.message == ex.note or c.message.startswith(("not assessed:", "not run:")):
+        return c.message
+    return f"Property: {c.says}\n{c.message}" if c.says else c.message
+
+
 def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict | None = None) -> dict:
     tests = []
     for ex in exercise_results:
@@ -24,7 +33,7 @@ def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict
                 "score": round_points(earned),
                 "max_score": round_points(c.points),
                 "status": status,
-                "output": c.message if status == "failed" else "",
+                "output": output(ex, c) if status == "failed" else "",
                 "tags": [ex.name, c.name],
             })
     out = {"score": round_points(sum(t["score"] for t in tests)),

@@ -11,14 +11,14 @@ import warnings
 
 import torch
 
-from . import feedback, scoring
+from . import report, scoring
 from .assignments import find_exercise
 from .runner import run_exercise
 from .student import InProcess, Student
 
 
 def check(name: str, obj) -> float:
-    _, exercise = find_exercise(name)
+    assignment, exercise = find_exercise(name)
     # nbgrader gives 0 to a graded cell that writes anything to stderr: keep warnings and the
     # student's own stderr writes on stdout while the checks run.
     threads = torch.get_num_threads()
@@ -31,7 +31,8 @@ def check(name: str, obj) -> float:
             result = run_exercise(exercise, student)
         finally:
             torch.set_num_threads(threads)
-    print(feedback.exercise_text(result))
+    # The same renderer as make check and the feedback pages: from results.json's tests.
+    print(report.text_feedback(scoring.results_json(assignment, [result]), total=False))
     if exercise.builds_on:
         helpers = " and ".join(d.name for d in exercise.builds_on)
         print(f"  ({name} is checked with the book's {helpers} in place of yours: a bug in "

@@ -61,6 +61,16 @@ def strip_magics(source: str) -> str:
     return "\n".join(out)
 
 
+def cell_name(position: int, source: str) -> str:
+    """How a cell is named in messages and tracebacks: its position among the code cells the grader
+    runs (the order Jupyter's "Run All" runs them) and its first line, as the student sees it."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    if len(first) > 48:
+        first = first[:47] + "…"
+    # The name starts with "<" and ends with ">" (a student file, see worker.execute): keep it so.
+    return f"<code cell {position}: {first.replace('<', '‹').replace('>', '›')}>"
+
+
 def notebook_cells(path: Path) -> tuple[list, list]:
     """The code cells of a notebook as ``(name, source)``, graded test cells left out, and the
     problems found. Plain ``json``, not nbformat: importing nbformat's validators costs seconds."""
@@ -88,7 +98,7 @@ def notebook_cells(path: Path) -> tuple[list, list]:
             problems.append(f"cell {i} of {path.name} is malformed ({type(e).__name__}); skipped.")
             continue
         if src.strip():
-            cells.append((f"<cell {i}>", strip_magics(src)))
+            cells.append((cell_name(len(cells) + 1, src), strip_magics(src)))
     if not cells:
         problems.append(f"{path.name} has no code cells to grade.")
     return cells, problems

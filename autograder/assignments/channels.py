@@ -138,7 +138,7 @@ corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x
     P.gradients(ONE, 1),
     P.untouched(ONE, 0.5),
     Check("one matrix product", 2, "the number of torch operations does not grow with the image "
-          "size: a 1x1 convolution is one matrix product", _op_count, _op_case()),
+          "size: a 1x1 convolution is one matrix product", _op_count, _op_case(), needs_values=True),
 ))
 
 ASSIGNMENT = Assignment("channels", "多输入多输出通道 Multiple Input and Multiple Output Channels",

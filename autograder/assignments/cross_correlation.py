@@ -10,7 +10,7 @@ import torch
 from hypothesis import strategies as st
 
 from .. import oracle, properties as P, reference, show
-from ..exercise import Assignment, Check, Exercise, Mismatch
+from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..strategies import float_tensor, int_tensor, kernel_and_input
 
 # ---------------------------------------------------------------------------------------------
@@ -201,7 +201,8 @@ def _layer_grads(student, case):
                                     ("bias", r.grads[2], gb, ab)):
         if got is None:
             raise Mismatch(f"{ctx}\nno gradient reaches {label}.")
-        P.require_close(got, want, scale, case["X"].dtype, f"{ctx}\nthe gradient with respect to {label}")
+        P.require_close(got, want, scale, case["X"].dtype, f"{ctx}\nthe gradient with respect to {label}",
+                        error=Mismatch)
 
 
 _EDGE_CASE = {"k": (1, 2), "X": _EDGE_X, "W": _EDGE_K, "b": torch.zeros(1, dtype=torch.float64)}
@@ -216,13 +217,14 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
     Check("forward values", 1.5, "forward(X) = corr2d(X, weight) + bias for the weight and bias set",
           _forward_values, _layer_case()),
     Check("uses current parameters", 1, "forward uses the current weight and bias, not copies made "
-          "earlier", _current_params, _two_param_sets()),
+          "earlier", _current_params, _two_param_sets(), needs_values=True),
     Check("dtype and device", 0.5, "with float64 (or float32) X and parameters, the result keeps "
-          "that dtype and X's device", _layer_dtype, _layer_case(st.sampled_from([torch.float64, torch.float32]))),
+          "that dtype and X's device", _layer_dtype,
+          _layer_case(st.sampled_from([torch.float64, torch.float32])), needs_values=True),
     Check("gradients", 1, "a backward pass gives torch's gradients for X, weight and bias",
-          _layer_grads, _layer_grad_case()),
+          _layer_grads, _layer_grad_case(), needs_values=True),
     Check("inputs untouched", 0.5, "forward never modifies its input X in place", _layer_untouched,
-          _layer_case()),
+          _layer_case(), needs_values=True),
 ), builds_on=(corr2d,))
 
 # ---------------------------------------------------------------------------------------------
@@ -255,10 +257,10 @@ def _run_learn(student, case, **extra):
 
 def _close_kernel(got, want, ctx, rel):
     if tuple(got.shape) != tuple(want.shape):
-        raise Mismatch(f"{ctx}\nthe kernel has shape {tuple(got.shape)}, expected {tuple(want.shape)}.")
+        raise ValuesWrong(f"{ctx}\nthe kernel has shape {tuple(got.shape)}, expected {tuple(want.shape)}.")
     err = (got.double() - want).abs().max().item() if got.numel() else 0.0
     if not err <= rel * max(1.0, want.abs().max().item() if want.numel() else 0.0):
-        raise Mismatch(f"{ctx}\nthe learned kernel differs from plain gradient descent started at "
+        raise ValuesWrong(f"{ctx}\nthe learned kernel differs from plain gradient descent started at "
                        f"zeros:\n  expected: {show.tensor(want)}\n  got:      {show.tensor(got)}"
                        f"\nStart from zeros, use the summed squared error, and take exactly "
                        f"num_epochs steps of K -= lr * K.grad.")
@@ -270,7 +272,7 @@ def _edge_kernel(student, case):
     target = case["_target"]
     if tuple(got.shape) != tuple(target.shape) or \
             not bool(((got.double() - target).abs() <= 0.1).all()):
-        raise Mismatch(f"{ctx}\nthe learned kernel {show.tensor(got)} is not within 0.1 of "
+        raise ValuesWrong(f"{ctx}\nthe learned kernel {show.tensor(got)} is not within 0.1 of "
                        f"{show.tensor(target)}.")
     _close_kernel(got, _expected_kernel(case), ctx, 1e-6)
 
@@ -325,7 +327,7 @@ learn_kernel = Exercise("learn_kernel", "图像卷积 Convolutions for Images: l
           )),
     Check("detached, dtype kept, inputs untouched", 1, "returns K detached, in X's dtype, and leaves "
           "X and Y untouched", _detached_dtype,
-          _learn_problem(st.sampled_from([torch.float32, torch.float64]))),
+          _learn_problem(st.sampled_from([torch.float32, torch.float64])), needs_values=True),
 ), builds_on=(corr2d,))
 
 ASSIGNMENT = Assignment("cross_correlation", "图像卷积 Convolutions for Images",

@@ -157,7 +157,8 @@ def _pad_grads(student, case):
     p = as_pair(c["padding"])
     h, w = c["X"].shape
     want = case["_G"].double()[p[0]:p[0] + h, p[1]:p[1] + w]
-    P.require_close(r.grads[0], want, want.abs(), c["X"].dtype, f"{ctx}\nthe gradient with respect to X")
+    P.require_close(r.grads[0], want, want.abs(), c["X"].dtype, f"{ctx}\nthe gradient with respect to X",
+                    error=Mismatch)
 
 
 def _pad_untouched(student, case):
@@ -180,10 +181,11 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
           _pad_values, _pad_case(),
           examples=({"X": torch.arange(1.0, 5.0, dtype=torch.float64).reshape(2, 2), "padding": 1},)),
     Check("dtype and device", 0.5, "the result keeps X's dtype and device", _pad_dtype,
-          _pad_case(st.sampled_from([torch.float32, torch.float64]))),
+          _pad_case(st.sampled_from([torch.float32, torch.float64])), needs_values=True),
     Check("gradients", 1, "gradients flow back to X (the padded border gets none)", _pad_grads,
-          _pad_grad_case()),
-    Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case()),
+          _pad_grad_case(), needs_values=True),
+    Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case(),
+          needs_values=True),
 ), book_code=_BOOK_PAD2D)
 
 # ---------------------------------------------------------------------------------------------

@@ -454,6 +454,13 @@ class WorkerTransport:
                 self.lost = "sent an over-large or malformed message while loading"
             elif self.workers_started == 1:
                 self.problems = _clean_problems(hello.get("problems"))
+                # A cell that ran out of its CPU time (a "Try it" cell calling a function that
+                # never returns) was skipped: later workers skip it at once instead of waiting it
+                # out again, once per exercise.
+                # (A module is one cell: its definitions before the loop still count.)
+                slow = {p["cell"] for p in self.problems if p.get("type") == "Timeout"}
+                if len(self.cells) > 1:
+                    self.cells = [(n, src) for n, src in self.cells if n not in slow]
         if self.lost and self.workers_started == 1:
             self.problems.append({"cell": "", "type": "WorkerLost", "message": "your code " + self.lost,
                                   "trace": ""})

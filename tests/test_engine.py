@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from autograder.assignments import all_assignments, get
 from autograder.grade import grade
@@ -236,6 +237,29 @@ def test_a_hanging_demo_cell_is_skipped_and_the_rest_is_graded(tmp_path):
     res = grade(tmp_path, "cross_correlation", isolation="process")
     assert res["score"] == 20
     assert "did not finish within" in res["output"]
+
+
+def test_a_hanging_demo_cell_is_waited_out_once_not_once_per_exercise():
+    """Each exercise gets a fresh worker that runs the notebook's cells again; a cell that ran
+    out of its CPU time in the first one is left out of the later ones."""
+    from autograder import isolation
+    from autograder.student import Student
+    good = (ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    cells = [("<code cell 1: import torch>", good), ("<code cell 2: while True:>", "while True:\n    pass\n"),
+             ("<code cell 3: print('after')>", "after = 1\n")]
+    t = isolation.open_worker(cells, sandboxed=False)
+    try:
+        s = Student(t)
+        X = torch.ones(3, 3, dtype=torch.float64)
+        assert s.call("corr2d", X, X[:2, :2]).tensor.tolist() == [[4.0, 4.0], [4.0, 4.0]]
+        assert [p["cell"] for p in t.problems if p["type"] == "Timeout"] == ["<code cell 2: while True:>"]
+        assert [n for n, _ in t.cells] == ["<code cell 1: import torch>", "<code cell 3: print('after')>"]
+        started = t.workers_started
+        s.call("learn_kernel", X, X[:2, :2], (2, 2))        # another exercise: a fresh worker
+        assert t.workers_started == started + 1
+        assert len([p for p in t.problems if p["type"] == "Timeout"]) == 1   # reported once
+    finally:
+        t.close()
 
 
 def test_non_contiguous_inputs_really_reach_the_student(tmp_path):

@@ -45,8 +45,9 @@ check: install
 	$(PY) -m autograder check $(NOTEBOOK) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
 
 # The kit's own Jupyter (in .venv, where `from autograder import check` works), opened here.
+# Jupyter refuses to start as root (containers often are) unless told: say so for it.
 lab: install
-	$(VENV)/bin/jupyter lab $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 bench: install sandbox-deps
 	$(PY) benchmarks/bench.py

@@ -102,3 +102,18 @@ def test_make_check_infers_the_assignment(tmp_path):
     assert proc.returncode != 0 and "NOTEBOOK=" in proc.stderr
     from autograder.assignments import all_assignments
     assert all(x in proc.stderr for x in all_assignments())
+
+
+def test_make_lab_runs_the_kits_jupyter():
+    """``make lab`` runs the venv's Jupyter, after the venv (a dry run: no server is started)."""
+    make = shutil.which("make")
+    if make is None:
+        import pytest
+        pytest.skip("make is not there")
+    proc = subprocess.run([make, "-n", "-W", "pyproject.toml", "lab", "LAB_ARGS=--no-browser"],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    lab = [i for i, x in enumerate(lines) if ".venv/bin/jupyter lab" in x and "--no-browser" in x]
+    install = [i for i, x in enumerate(lines) if "pip install" in x]
+    assert lab and install and install[0] < lab[0], proc.stdout     # the venv is made first

@@ -195,3 +195,24 @@ def test_selected_assignment_without_submissions_is_an_error(tmp_path):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"no submissions for {b}" in proc.stderr
     assert _untouched(tmp_path)
+
+
+def test_submitted_but_not_graded_is_not_graded_not_missing(merged, tmp_path):
+    """A submission without a result yet (an interrupted run) is blank too, but reads "not
+    graded" in the report: rebuild the class files from a copy of the graded course plus one
+    submission folder that no run has graded."""
+    from autograder import classreport
+    from autograder.classroom import discover
+    course = tmp_path / "c"
+    shutil.copytree(merged.path, course)
+    _submit(course, "bob", merged.a, None)
+    jobs, _ = discover(course, None, set(_known()))
+    ids = _known_order(merged)
+    data = classreport.collect(course, jobs, ids)
+    assert classreport.status(data, "bob", merged.a) == "not graded"
+    assert classreport.status(data, "dee", merged.b) == "missing"
+    assert classreport.status(data, "ada", merged.a) == "graded"
+    classreport.write_all(course, data)
+    assert _csv(course)["bob"][merged.a] == ""
+    html = (course / "class_report.html").read_text()
+    assert _report_cell(html, "bob", ids.index(merged.a)) == "not graded"

@@ -7,14 +7,17 @@ STAMP := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SUBMISSIONS ?= demo/course
 OUT ?=
-ASSIGNMENT ?= cross_correlation
-NOTEBOOK ?= assignments/$(ASSIGNMENT)/$(ASSIGNMENT).ipynb
+# make check NOTEBOOK=path/to/mine.ipynb infers the assignment from the notebook's file name or
+# folder; ASSIGNMENT=<id> says it explicitly (and, alone, checks the released notebook).
+ASSIGNMENT ?=
+NOTEBOOK ?= $(if $(ASSIGNMENT),assignments/$(ASSIGNMENT)/$(ASSIGNMENT).ipynb,)
+LAB_ARGS ?=
 PYTEST_ARGS ?=
 # Grading isolates every submission with bubblewrap; without it (and without root to install it)
 # fall back to forked workers with resource limits, and say so.
 ISOLATION ?= $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process)
 
-.PHONY: install test grade check release collect bench clean sandbox-deps
+.PHONY: install test grade check lab release collect bench clean sandbox-deps
 
 install: $(STAMP)
 
@@ -39,7 +42,12 @@ grade: install sandbox-deps
 	  $(if $(OUT),--out $(OUT),)
 
 check: install
-	$(PY) -m autograder check $(NOTEBOOK) --assignment $(ASSIGNMENT)
+	$(PY) -m autograder check $(NOTEBOOK) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
+
+# The kit's own Jupyter (in .venv, where `from autograder import check` works), opened here.
+# Jupyter refuses to start as root (containers often are) unless told: say so for it.
+lab: install
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 bench: install sandbox-deps
 	$(PY) benchmarks/bench.py

@@ -19,33 +19,70 @@ from pathlib import Path
 STUDENT_COLUMNS = ["student_id", "last_name", "first_name", "email"]   # as in `nbgrader export`
 
 
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def results_on_disk(out: Path, assignment_ids) -> list[tuple[str, str]]:
+    """Every (student, assignment) with a ``results.json`` under ``OUT/autograded`` for one of
+    ``assignment_ids``, whichever run wrote it (sorted)."""
+    found = []
+    root = out / "autograded"
+    wanted = set(assignment_ids)
+    try:
+        students = sorted(root.iterdir())
+    except OSError:
+        return found
+    for sdir in students:
+        if sdir.name.startswith(".") or not sdir.is_dir():
+            continue
+        for a in sorted(wanted):
+            if (sdir / a / "results.json").is_file():
+                found.append((sdir.name, a))
+    return found
+
+
 def collect(out: Path, jobs, assignment_ids: list[str]) -> dict:
-    """Everything the class files show, from the results on disk of the submissions ``jobs``."""
+    """Everything the class files show, from the results on disk: every
+    ``OUT/autograded/<student>/<assignment>/results.json`` of ``assignment_ids`` (this run's and
+    earlier runs'), plus the submissions ``jobs`` found under ``submitted/`` (a submission without a
+    result yet is "not graded", a student without a submission "missing")."""
     from . import assignments
     known = assignments.all_assignments()
-    data = {"assignments": {}, "students": sorted({j.student for j in jobs}), "subs": {}}
+    data = {"assignments": {}, "students": [], "subs": {}, "pending": set()}
     for a in assignment_ids:
         data["assignments"][a] = {"title": known[a].title, "max": known[a].points,
                                   "exercises": [(e.name, e.points) for e in known[a].exercises]}
-    for j in jobs:
-        if j.assignment not in data["assignments"]:
+    pairs = {(j.student, j.assignment) for j in jobs if j.assignment in data["assignments"]}
+    pairs |= set(results_on_disk(out, assignment_ids))
+    students = {j.student for j in jobs}
+    for student, a in sorted(pairs):
+        students.add(student)
+        adir = out / "autograded" / student / a
+        results = _read_json(adir / "results.json")
+        if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
+            data["pending"].add((student, a))     # not graded yet (an interrupted run)
             continue
-        adir = out / "autograded" / j.student / j.assignment
-        try:
-            results = json.loads((adir / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue        # not graded (interrupted run): counted as missing
-        try:
-            record = json.loads((adir / "convkit.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = {}
+        record = _read_json(adir / "convkit.json")
+        record = record if isinstance(record, dict) else {}
         per_ex = {}
-        for t in results.get("tests", []):
+        for t in results["tests"]:
             per_ex[t["tags"][0]] = per_ex.get(t["tags"][0], 0.0) + float(t["score"])
-        data["subs"][(j.student, j.assignment)] = {
+        data["subs"][(student, a)] = {
             "results": results, "record": record, "score": float(results.get("score", 0)),
             "exercises": per_ex, "error": record.get("error")}
+    data["students"] = sorted(students)
     return data
+
+
+def status(data: dict, student: str, assignment: str) -> str:
+    """"graded", "not graded" (submitted, no result yet) or "missing" (no submission)."""
+    if (student, assignment) in data["subs"]:
+        return "graded"
+    return "not graded" if (student, assignment) in data.get("pending", ()) else "missing"
 
 
 def stats(data: dict) -> dict:
@@ -54,7 +91,7 @@ def stats(data: dict) -> dict:
         scores = [s["score"] for (st, aa), s in data["subs"].items() if aa == a]
         if not scores:
             continue
-        out[a] = {"n": len(scores), "mean": statistics.fmean(scores),
+        out[a] = {"n": len(scores), "missing": len(data["students"]) - len(scores), "mean": statistics.fmean(scores),
                   "median": statistics.median(scores), "min": min(scores), "max": max(scores),
                   "max_score": info["max"],
                   "errors": sum(1 for (st, aa), s in data["subs"].items() if aa == a and s["error"])}
@@ -79,6 +116,9 @@ def _fmt(x: float) -> str:
 
 
 def csv_rows(data: dict, names: dict | None = None) -> tuple[list[str], list[list]]:
+    """grades.csv's header and rows. An assignment a student has no result for is left blank
+    (its total and its exercises): a missing submission is not a zero. ``score`` is the sum over
+    the student's graded assignments, ``max_score`` the course's total."""
     names = names or {}
     header = list(STUDENT_COLUMNS) + ["score", "max_score"]
     for a in data["assignments"]:
@@ -90,13 +130,18 @@ def csv_rows(data: dict, names: dict | None = None) -> tuple[list[str], list[lis
     for st in data["students"]:
         n = names.get(st, {})
         row = [st, n.get("last_name") or "", n.get("first_name") or "", n.get("email") or ""]
-        per_a, per_ex = [], []
+        per_a, per_ex, total = [], [], 0.0
         for a, info in data["assignments"].items():
             s = data["subs"].get((st, a))
-            per_a.append(s["score"] if s else 0.0)
-            per_ex += [(s["exercises"].get(ex, 0.0) if s else 0.0) for ex, _ in info["exercises"]]
-        row += [_fmt(round(sum(per_a), 4)), _fmt(total_max)]
-        row += [_fmt(x) for x in per_a] + [_fmt(x) for x in per_ex]
+            if s is None:
+                per_a.append("")
+                per_ex += [""] * len(info["exercises"])
+                continue
+            total += s["score"]
+            per_a.append(_fmt(s["score"]))
+            per_ex += [_fmt(s["exercises"].get(ex, 0.0)) for ex, _ in info["exercises"]]
+        row += [_fmt(round(total, 4)), _fmt(total_max)]
+        row += per_a + per_ex
         rows.append(row)
     return header, rows
 
@@ -156,7 +201,7 @@ def html_report(data: dict, names: dict | None = None, course: str = "") -> str:
         for a in a_ids:
             s = data["subs"].get((sid, a))
             cells.append({"assignment": a, "score": s["score"] if s else None,
-                          "error": bool(s and s["error"]),
+                          "status": status(data, sid, a), "error": bool(s and s["error"]),
                           "link": f"feedback/{sid}/{a}/feedback.html" if s else None})
         students.append({"id": sid, "name": " ".join(x for x in (row[2], row[1]) if x),
                          "score": row[4], "max_score": row[5], "cells": cells})

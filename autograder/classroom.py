@@ -17,10 +17,16 @@ alone, only the names below are written)::
 ``grades.csv`` columns, in order: nbgrader's student columns as ``nbgrader export`` writes them
 (``student_id, last_name, first_name, email``; names come from the gradebook when there is one,
 else empty), then ``score, max_score`` (totals over the graded assignments), then one column per
-assignment (``cross_correlation``, ...) and one per exercise (``cross_correlation:corr2d``, ...).
+assignment (``<assignment>``, in teaching order) and one per exercise (``<assignment>:<exercise>``).
 nbgrader's own export has one row per (assignment, student); we keep one row per student, with
-its column names for the student and total fields. A student with no submission for an assignment
-gets 0 there, as in ``nbgrader export``.
+its column names for the student and total fields. A student with no result for an assignment
+(no submission, or one not graded yet) is left BLANK there and in that assignment's exercise
+columns: a missing submission is not a zero (``nbgrader export`` would write 0). ``score`` sums the
+student's graded assignments; ``max_score`` is the whole course's total.
+
+Both class files are rebuilt from every result on disk (``OUT/autograded/<student>/<assignment>/
+results.json``, whichever run wrote it), for every known assignment and student: a partial run
+(``--assignment X``) grades only X but the files still show the whole class.
 
 Parallelism: ``--jobs N`` worker processes (default: CPU count) from a ``forkserver`` context;
 each worker grades many submissions and keeps its own sandbox zygote (``autograder.isolation``).
@@ -40,8 +46,11 @@ grading worker that dies (killed, out of memory) breaks only the submissions in 
 retried, and a submission that kills a worker twice is graded alone and, if it kills that too,
 recorded as an error that a rerun retries.
 
-Exit status: 0 when the run completed (whatever the scores and errors), 2 when the course folder
-cannot be read, 130 on Ctrl-C.
+Exit status: 0 when the run completed (whatever the scores and errors); 2, with the reason on
+stderr and every existing output left untouched, when there is nothing to grade: the course folder
+(its ``submitted/``) cannot be read, ``--assignment`` names no known assignment (the known ids are
+listed), or no submission of a known assignment is found (a typo in the path must not look like a
+successful run of an empty class); 130 on Ctrl-C.
 """
 from __future__ import annotations
 
@@ -75,6 +84,10 @@ class Job:
     attempts: int = 0
 
 
+class ClassError(Exception):
+    """The run cannot start: nothing was graded and no file was written (exit status 2)."""
+
+
 @dataclass
 class Summary:
     """What one class run did; ``main`` prints it, the tests read it."""
@@ -86,6 +99,7 @@ class Summary:
     written: list = field(default_factory=list)       # class-level files written
     gradebook: dict | None = None
     stats: dict = field(default_factory=dict)         # per assignment: n, mean, median, max
+    data: dict = field(default_factory=dict)          # classreport.collect's dict (all results)
 
 
 def discover(course: Path, only: list[str] | None, known: set[str]):
@@ -400,7 +414,9 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     """Grade every submission of ``course`` that needs it; write the per-class files.
 
     ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
-    Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read."""
+    Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read, and
+    ``ClassError`` when ``assignments_only`` names an unknown assignment or there is no submission
+    to grade; in both cases before anything is written."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -409,21 +425,36 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     out = Path(out) if out else course
     if not (course / "submitted").is_dir():
         raise OSError(f"{course}: no submitted/ folder (expected submitted/<student>/<assignment>/)")
-    if start_method == "forkserver":
-        start_forkserver()
     from . import assignments
     known = assignments.all_assignments()
-    only = list(assignments_only) if assignments_only else None
+    only = list(dict.fromkeys(assignments_only)) if assignments_only else None
+    ids = ", ".join(sorted(known, key=_teaching_order))
+    bad = [a for a in (only or ()) if a not in known]
+    if bad:
+        raise ClassError(f"unknown assignment{'s' if len(bad) > 1 else ''} "
+                         f"{', '.join(repr(a) for a in bad)} (known: {ids})")
     summary = Summary()
-    if only:
-        for a in only:
-            if a not in known:
-                summary.unknown.append(("*", a))
-    all_jobs, unknown = discover(course, only, set(known))
+    # Every submission (for the class files), and those of the selected assignments (to grade).
+    all_jobs, unknown = discover(course, None, set(known))
+    selected = [j for j in all_jobs if not only or j.assignment in only]
     summary.unknown += unknown
+    if not selected:
+        where = course / "submitted"
+        what = f"for {', '.join(only)} " if only else ""
+        msg = (f"no submissions {what}found under {where} (expected "
+               f"submitted/<student>/<assignment>/ holding a notebook or a .py, with <assignment> "
+               f"one of: {ids})")
+        if unknown:
+            shown = ", ".join(f"{s}/{a}" for s, a in unknown[:10])
+            msg += f"; folders that name no known assignment: {shown}"
+            if len(unknown) > 10:
+                msg += f" and {len(unknown) - 10} more"
+        raise ClassError(msg + ". Nothing was graded or written.")
+    if start_method == "forkserver":
+        start_forkserver()
     fingerprint = fingerprint or grader_fingerprint()
     todo = []
-    for job in all_jobs:
+    for job in selected:
         job.key = job_key(job, fingerprint, isolation, device)
         if not force and is_up_to_date(out, job):
             summary.up_to_date.append((job.student, job.assignment))
@@ -443,9 +474,11 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     except KeyboardInterrupt:
         summary.interrupted = True
 
-    assignment_ids = sorted((a for a in known if not only or a in only), key=_teaching_order)
+    # The class files always cover the whole class: every known assignment, every result on disk.
+    assignment_ids = sorted(known, key=_teaching_order)
     from . import classreport
     rows = classreport.collect(out, all_jobs, assignment_ids)
+    summary.data = rows
     names = {}
     db_url = gradebook_url(course, gradebook)
     if db_url and not summary.interrupted:
@@ -478,26 +511,26 @@ def gradebook_url(course: Path, given: str | None) -> str | None:
     return None
 
 
-def _print_gradebook(console, csv_path: Path) -> None:
-    """The class gradebook as written to grades.csv: one row per student, one column per
-    assignment, and the total."""
-    import csv
+def _print_gradebook(console, data: dict) -> None:
+    """The class gradebook as grades.csv holds it: one row per student, one column per
+    assignment, and the total; "missing" where a student has no submission (blank in the CSV),
+    "not graded" where a submission has no result yet."""
     from rich.table import Table
-    if not csv_path.is_file():
+    from . import classreport
+    if not data or not data.get("students"):
         return
-    with csv_path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows:
-        return
-    assignments = [c for c in rows[0] if c not in ("student_id", "last_name", "first_name", "email",
-                                                   "score", "max_score") and ":" not in c]
+    header, rows = classreport.csv_rows(data)
+    a_ids = list(data["assignments"])
     table = Table(title="gradebook")
     table.add_column("student")
-    for a in assignments:
+    for a in a_ids:
         table.add_column(a, justify="right")
     table.add_column("total", justify="right")
     for r in rows:
-        table.add_row(r["student_id"], *(r[a] for a in assignments), f"{r['score']} / {r['max_score']}")
+        by = dict(zip(header, r))
+        cells = [by[a] if by[a] != "" else f"[dim]{classreport.status(data, r[0], a)}[/dim]"
+                 for a in a_ids]
+        table.add_row(r[0], *cells, f"{by['score']} / {by['max_score']}")
     console.print(table)
 
 
@@ -508,12 +541,13 @@ def _print_summary(summary: Summary, out: Path) -> None:
     stats = summary.stats
     if stats:
         table = Table(title="class summary")
-        for col in ("assignment", "submissions", "mean", "median", "max"):
+        for col in ("assignment", "submissions", "missing", "mean", "median", "max"):
             table.add_column(col, justify="left" if col == "assignment" else "right")
         for a, s in stats.items():
-            table.add_row(a, str(s["n"]), f"{s['mean']:.2f}", f"{s['median']:.2f}", f"{s['max']:g}")
+            table.add_row(a, str(s["n"]), str(s["missing"]), f"{s['mean']:.2f}",
+                          f"{s['median']:.2f}", f"{s['max']:g}")
         console.print(table)
-    _print_gradebook(console, out / "grades.csv")
+    _print_gradebook(console, summary.data)
     console.print(f"graded {len(summary.graded)}, up to date {len(summary.up_to_date)}, "
                   f"errors {len(summary.errors)}, unknown folders {len(summary.unknown)}")
     for s, a, msg in summary.errors:
@@ -547,7 +581,7 @@ def main(args) -> int:
                             force=bool(getattr(args, "force", False)),
                             gradebook=getattr(args, "gradebook", None),
                             show_progress=sys.stderr.isatty())
-    except OSError as e:
+    except (OSError, ClassError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_summary(summary, out)

@@ -1,17 +1,26 @@
 """The command line (SPEC section 3).
 
     python -m autograder grade PATH --assignment ID --json OUT   grade one submission
-    python -m autograder check PATH --assignment ID               a student's check of a notebook
+    python -m autograder check PATH [--assignment ID]             a student's check of a notebook
     python -m autograder class COURSE [--jobs N]                  grade a whole nbgrader course
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
 grade (unreadable path, unknown assignment).
+
+``check`` infers the assignment from the notebook's file name or the folders above it (the nearest
+name that is, or contains, exactly one known assignment id); ``--assignment`` wins. The student's
+own cells print while they are loaded and checked: ``check`` keeps that out of the report and says
+how many lines it held back.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -63,10 +72,114 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def _known_ids() -> list[str]:
+    from .assignments import all_assignments
+    from .classroom import _teaching_order
+    return sorted(all_assignments(), key=_teaching_order)
+
+
+def _ids_in(name: str, known: list[str]) -> list[str]:
+    """The known ids that ``name`` is, or holds as a whole word (``_``, ``-``, spaces and the like
+    around it count as word breaks: ``cross_correlation-Copy1``, ``hw_padding_stride``)."""
+    low = name.lower()
+    if low in known:
+        return [low]
+    found = [a for a in known
+             if re.search(rf"(?:^|[^a-z0-9]){re.escape(a.lower())}(?:$|[^a-z0-9])", low)]
+    # A longer id that holds a shorter one (``a_b`` and ``b``) stands for itself only.
+    return [a for a in found if not any(a != b and a in b for b in found)]
+
+
+def infer_assignment(path) -> str:
+    """The assignment a notebook belongs to: from its file name, else the nearest folder above
+    it whose name is or holds exactly one known id. Raises ``ValueError`` (listing the ids)."""
+    known = _known_ids()
+    p = Path(path).resolve()
+    names = [p.stem if p.suffix in (".ipynb", ".py") else p.name]
+    names += [q.name for q in p.parents if q.name]
+    for name in names:
+        ids = _ids_in(name, known)
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise ValueError(f"cannot tell which assignment {path} is: {name!r} names "
+                             f"{' and '.join(ids)}. Say which with ASSIGNMENT=<id> "
+                             f"(make check) or --assignment <id>.")
+    raise ValueError(f"cannot tell which assignment {path} is: neither its name nor its folders "
+                     f"name one of {', '.join(known)}. Say which with ASSIGNMENT=<id> "
+                     f"(make check) or --assignment <id>, or name the notebook after its "
+                     f"assignment (for example {known[0]}.ipynb).")
+
+
+@contextlib.contextmanager
+def _held_back():
+    """Send everything written to stdout and stderr (Python's and the file descriptors, so a
+    forked worker's and C code's too) to a temporary file; yield a function that counts its
+    lines."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    held = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    old = sys.stdout, sys.stderr
+    lines = {"n": 0, "text": ""}
+    try:
+        for fd in (1, 2):
+            os.dup2(held.fileno(), fd)
+        sys.stdout = sys.stderr = held
+        yield lines
+    finally:
+        try:
+            held.flush()
+        except Exception:
+            pass
+        sys.stdout, sys.stderr = old
+        for fd, dup in saved.items():
+            os.dup2(dup, fd)
+            os.close(dup)
+        held.seek(0)
+        text = held.read()
+        held.close()
+        lines["text"] = text
+        lines["n"] = len(text.splitlines())
+
+
 def cmd_check(args) -> int:
-    args.json = None
-    args.verbose = True
-    return cmd_grade(args)
+    if not args.path:
+        print("error: say which notebook to check: make check NOTEBOOK=path/to/notebook.ipynb "
+              f"(assignments: {', '.join(_known_ids())})", file=sys.stderr)
+        return 2
+    how = "as you asked"
+    if not args.assignment:
+        try:
+            args.assignment = infer_assignment(args.path)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        how = "from its name; another one: ASSIGNMENT=<id> or --assignment <id>"
+    from .grade import grade
+    from .submission import Unreadable
+    results, failure = None, None
+    with _held_back() as printed:
+        try:
+            results = grade(args.path, args.assignment, isolation=args.isolation,
+                            device=args.device)
+        except (Unreadable, KeyError) as e:
+            failure = e.args[0] if e.args else str(e)
+    if failure is not None:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+    print(f"Checked {args.path} as assignment {args.assignment} ({how}).\n")
+    print(_feedback(results))
+    _table(results, f"{args.assignment}: {args.path}")
+    if printed["n"]:
+        n = printed["n"]
+        print(f"(Your notebook printed {n} line{'s' if n != 1 else ''} while it was checked, for "
+              f"example in its \"Try it\" cells; they are left out of this report. Run the "
+              f"notebook in Jupyter to see them.)")
+    return 0
 
 
 def cmd_class(args) -> int:
@@ -79,9 +192,15 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp, default_isolation):
-        sp.add_argument("path", help="a .py module, an .ipynb notebook, or a folder holding one")
-        sp.add_argument("--assignment", required=True, help="assignment id, e.g. cross_correlation")
+    def common(sp, default_isolation, infer=False):
+        if infer:
+            sp.add_argument("path", nargs="?",
+                            help="a .py module, an .ipynb notebook, or a folder holding one")
+            sp.add_argument("--assignment", help="assignment id (default: inferred from the "
+                            "notebook's file name or folder)")
+        else:
+            sp.add_argument("path", help="a .py module, an .ipynb notebook, or a folder holding one")
+            sp.add_argument("--assignment", required=True, help="assignment id, e.g. cross_correlation")
         sp.add_argument("--isolation", choices=["sandbox", "process", "none"], default=default_isolation,
                         help="sandbox: bubblewrap namespaces + unprivileged worker (grading); "
                              "process: a forked worker with resource limits; none: in this process")
@@ -96,7 +215,7 @@ def main(argv=None) -> int:
     c = sub.add_parser("check", help="check your own notebook (students)")
     # Your own code on your own machine: run it in this process (torch is already imported, so
     # feedback comes in seconds); `--isolation process` guards against code that kills the process.
-    common(c, "none")
+    common(c, "none", infer=True)
     c.set_defaults(func=cmd_check)
 
     k = sub.add_parser("class", help="grade every submission of an nbgrader course folder")

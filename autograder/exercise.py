@@ -29,6 +29,11 @@ class Exercise:
     name: str                      # the SPEC name students define (corr2d, Conv2D, ...)
     title: str                     # the book's section, for reports
     checks: tuple
+    # Categories of ready-made routines refused below Python while this exercise is graded
+    # (``worker/enforce.CATEGORIES``): convolution, unfold, pooling and padding always;
+    # ``constant_pad_nd`` (which ``torch.fft`` also uses inside) only where padding is the
+    # exercise. The Python-level names of all of them are refused for every exercise.
+    forbidden: tuple = ("convolution", "unfold", "pooling", "padding")
 
     @property
     def points(self) -> float:

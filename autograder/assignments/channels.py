@@ -89,8 +89,19 @@ corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple 
 ))
 
 
+# The CPU time a 1x1 convolution of a large image may take: a matrix product of (c_o, c_i) by
+# (c_i, 65536) takes about a millisecond, a Python loop over its 65,536 pixels about a second.
+BIG_IMAGE = (256, 256)
+CPU_BUDGET_S = 0.25
+
+
 def _op_count(student, case):
-    """The same number of torch operations for a tiny and a large image: no loop over pixels."""
+    """The same number of torch operations for a tiny and a large image, and a large image done in
+    little CPU time: no loop over pixels.
+
+    The operation count comes from the worker and is only a hint for honest code (a student's code
+    runs in that process and could fake it); the CPU time is read by the grader from outside the
+    worker (``isolation``), so a loop hidden from the count still costs what it costs."""
     c_o, c_i = case["c_o"], case["c_i"]
     K = case["K"]
     counts = []
@@ -106,6 +117,16 @@ def _op_count(student, case):
                        f"torch operations grows with the image size ({seen}). A 1x1 convolution is "
                        f"one matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
                        f"reshape back. No Python loop over pixels.")
+    h, w = BIG_IMAGE
+    X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
+    c = {"X": X, "K": K}
+    r = ONE.run(student, c, measure_cpu=True)
+    P.check_result(ONE, r, c)
+    if r.cpu is not None and r.cpu > CPU_BUDGET_S:
+        raise Mismatch(f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o} on a {h}x{w} "
+                       f"image: it took {r.cpu:.2f} s of CPU time (a matrix product takes a few "
+                       f"milliseconds). A 1x1 convolution is one matrix product: no Python loop "
+                       f"over pixels.")
 
 
 @st.composite

@@ -175,7 +175,7 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
     Check("gradients", 1, "gradients flow back to X (the padded border gets none)", _pad_grads,
           _pad_grad_case()),
     Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case()),
-))
+), forbidden=("convolution", "unfold", "pooling", "padding", "constant_pad_nd"))
 
 # ---------------------------------------------------------------------------------------------
 # corr2d_pad_stride

@@ -94,8 +94,9 @@ def _vmsize() -> int:
 # the worker (forked child)
 
 
-def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
+def _harden(chan: int, folder: str, opts: dict, order: dict, report: int) -> None:
     """Everything between fork and the first line of student code. Raises on any failure."""
+    from .enforce import REPORT_FD
     os.setsid()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
@@ -105,7 +106,13 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
     for fd in (0, 1, 2):
         if fd != null:
             os.dup2(null, fd)
-    keep = {0, 1, 2, chan}
+    # The write end of the report pipe (see ``enforce``) at a fixed number, above the fd limit.
+    if chan == REPORT_FD:
+        raise OSError("the channel took the report fd's number")
+    if report != REPORT_FD:
+        os.dup2(report, REPORT_FD)
+        os.close(report)
+    keep = {0, 1, 2, chan, REPORT_FD}
     if null not in keep:
         os.close(null)
     for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
@@ -117,7 +124,8 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
                 pass
     if not os.path.isdir("/proc/self/fd"):
         os.closerange(3, chan)
-        os.closerange(chan + 1, 1 << 16)
+        os.closerange(chan + 1, REPORT_FD)
+        os.closerange(REPORT_FD + 1, 1 << 16)
 
     root = os.geteuid() == 0
     if opts.get("unshare") and not opts.get("sandboxed"):
@@ -146,6 +154,12 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
         new = tuple(v if hard == resource.RLIM_INFINITY else min(v, hard) for v in value)
         resource.setrlimit(which, new)
 
+    if root and opts.get("sandboxed"):
+        # Each worker its own IPC and network namespaces (the zygote holds CAP_SYS_ADMIN for
+        # this alone; the uid change below clears it): no System V or POSIX IPC object, no
+        # abstract unix socket outlives this worker or is shared with the next student's.
+        if not _unshare(CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS):
+            raise OSError("could not give the worker its own IPC and network namespaces")
     if root:
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
@@ -162,10 +176,10 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
     os.environ.clear()
 
 
-def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
-    from . import execute, serve, wire
+def _worker(chan: int, folder: str, opts: dict, order: dict, report: int) -> None:
+    from . import enforce, execute, serve, wire
     try:
-        _harden(chan, folder, opts, order)
+        _harden(chan, folder, opts, order, report)
     except BaseException:
         os._exit(71)
     sock = socket.socket(fileno=chan)
@@ -181,6 +195,12 @@ def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
             f.write("\n\n".join(src for _, src in cells)[:FILE_SIZE // 2])
     except BaseException:
         pass
+    try:
+        # Last before the submission's first line: the exercise's own forbidden set and the
+        # audit hook (whose refusals would also refuse the set-up above).
+        enforce.activate(tuple(order.get("forbidden") or enforce.DEFAULT))
+    except BaseException:
+        os._exit(73)
     serve.run(sock, cells)
 
 
@@ -193,6 +213,7 @@ class Zygote:
         self.ctrl = ctrl
         self.opts = opts
         self.children: dict[int, str] = {}
+        self.reports: dict[int, int] = {}      # pid -> read end of its report pipe
         self.base = self._make_base()
         self.count = 0
 
@@ -216,15 +237,19 @@ class Zygote:
         os.mkdir(folder, 0o700)
         if os.geteuid() == 0:
             os.chown(folder, NOBODY, NOBODY)
+        report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
                 self.ctrl.close()
-                _worker(chan, folder, self.opts, order)
+                os.close(report_r)
+                _worker(chan, folder, self.opts, order, report_w)
             finally:
                 os._exit(0)
         os.close(chan)
+        os.close(report_w)
         self.children[pid] = folder
+        self.reports[pid] = report_r
         return {"pid": pid}
 
     def kill(self, pid: int, grace: float = 0.0) -> dict:
@@ -249,7 +274,21 @@ class Zygote:
             _, st = os.waitpid(pid, 0)
             status = os.waitstatus_to_exitcode(st)
         shutil.rmtree(self.children.pop(pid), ignore_errors=True)
-        return {"pid": pid, "status": status}
+        return {"pid": pid, "status": status, "report": self._report(pid)}
+
+    def _report(self, pid: int) -> str:
+        """What the dead worker wrote on its report pipe (a forbidden routine's name), if any."""
+        fd = self.reports.pop(pid, None)
+        if fd is None:
+            return ""
+        try:
+            os.set_blocking(fd, False)
+            data = os.read(fd, 4096)
+        except OSError:
+            data = b""
+        finally:
+            os.close(fd)
+        return data.decode("utf-8", "replace").strip().splitlines()[-1][:200] if data.strip() else ""
 
     def shutdown(self) -> None:
         for pid in list(self.children):
@@ -329,8 +368,10 @@ def main(ctrl_fd: int, opts: dict) -> None:
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    from . import execute, guard, serve, wire  # noqa: F401
+    from . import enforce, execute, guard, serve, wire  # noqa: F401
     _warm_up()
+    # The dispatcher's refusing kernels, once for every worker to inherit (see ``enforce``).
+    enforce.prepare()
     opts = dict(opts, zygote_pid=os.getpid())
     zygote = Zygote(ctrl, opts)
     zygote.send({"ready": True, "pid": os.getpid(), "uid": os.geteuid()})

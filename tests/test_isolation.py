@@ -55,8 +55,21 @@ pytestmark = pytest.mark.skipif(_WHY is not None, reason=f"sandbox tests skipped
 
 ROOT_USER = os.geteuid() == 0
 
-# attack -> the attacked exercise
+def _header(path: Path, key: str, default: str) -> str:
+    """A hostile file's ``# key: value`` line (its first words), or ``default``."""
+    for line in path.read_text().splitlines()[:6]:
+        if line.startswith(f"# {key}: "):
+            return line.split(": ", 1)[1].split()[0]
+    return default
+
+
+# attack -> the attacked exercise, and the assignment it is a submission for
 ATTACKED = {p.stem: "corr2d" for p in HOSTILE.glob("*.py")}
+ATTACKED.update({p.stem: _header(p, "attacked", "corr2d") for p in HOSTILE.glob("*.py")
+                 if _header(p, "assignment", "") == "channels"})
+ASSIGNMENT = {p.stem: _header(p, "assignment", "cross_correlation") for p in HOSTILE.glob("*.py")}
+EXERCISES = {"cross_correlation": {"corr2d", "Conv2D", "learn_kernel"},
+             "channels": {"corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"}}
 ATTACKED.update({"conv2d_exit": "Conv2D", "learn_endless": "learn_kernel"})
 for _load in ("load_hang", "load_exit"):
     ATTACKED.pop(_load, None)
@@ -64,7 +77,23 @@ for _load in ("load_hang", "load_exit"):
 # the inputs, not the values): an attack that returns one may keep them, nothing else.
 SHAPE_ONLY = {"output shape", "dtype and device", "inputs untouched"}
 MAY_KEEP = {"nan_return": SHAPE_ONLY, "patch_torch": {"output shape", "inputs untouched"},
-            "conv2d_exit": {"parameters registered"}}     # its constructor is honest
+            "conv2d_exit": {"parameters registered"},     # its constructor is honest
+            # A correct (slow) answer: only the check that no loop runs over pixels is attacked.
+            "hidden_pixel_loop_1x1": {"book example", "values (small integers)",
+                                      "values (many channels)", "matches the reference",
+                                      "dtype and device", "gradients", "inputs untouched"}}
+# Attacks on the forbidden-routine rule itself: the attacked exercise must be zeroed *as a
+# forbidden use* (its message names the routine or the tampering), not merely fail a check.
+FORBIDDEN_ATTACKS = {p.stem for p in HOSTILE.glob("*.py")
+                     if ("guard off" in p.read_text().splitlines()[0]
+                         and p.stem != "hidden_pixel_loop_1x1")
+                     or p.stem in ("mode_stack_pop", "guard_class_patch", "guard_defaults_patch",
+                                   "frame_walk_guard", "jit_compilation_unit", "jit_graph_ir",
+                                   "library_aten_impl", "convolution_backward", "nn_grad_weight",
+                                   "slow_conv3d", "numpy_c_entry", "numpy_core_alias",
+                                   "ctypes_pythonapi", "gc_walk_library", "unfold_view",
+                                   "decomp_im2col", "reload_decomp", "proc_self_mem", "settrace",
+                                   "finalize_registry")}
 # Attacks on the forbidden-routine guard itself (disable_torch_function, guard_tamper) are closed
 # by the grader's static scan (autograder/tamper.py) and the guard's frozen tables.
 LEFTOVERS = ["/tmp/pwned", "/tmp/pwned_by_pickle", "/tmp/results.json", str(ROOT / "pwned"),
@@ -190,12 +219,16 @@ def _params():
 @pytest.mark.parametrize("attack", _params())
 def test_hostile_submission_is_withstood(env, attack):
     t0 = time.monotonic()
-    results = grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
+    results = grade(_submission(env, attack), ASSIGNMENT[attack], isolation="sandbox")
     seconds = time.monotonic() - t0
     _assert_withstood(env, results, seconds)
     exercises = _by_exercise(results)
-    assert set(exercises) == {"corr2d", "Conv2D", "learn_kernel"}
+    assert set(exercises) == EXERCISES[ASSIGNMENT[attack]]
     attacked = ATTACKED[attack]
+    if attack in FORBIDDEN_ATTACKS:
+        outputs = [o for _, o in exercises[attacked]["checks"].values()]
+        assert all("forbidden routine" in o or "switch off the grader's check" in o
+                   for o in outputs), f"{attack}: not zeroed as a forbidden use: {outputs[0][:300]}"
     keep = MAY_KEEP.get(attack, set())
     earned = {c: s for c, (s, _) in exercises[attacked]["checks"].items() if s > 0 and c not in keep}
     assert not earned, f"{attack} earned points on {attacked}: {earned}"
@@ -314,7 +347,7 @@ def f(x):
     assert "home" not in top and "srv" not in top
     assert here == ["submission.py"]
     assert nproc == 0
-    assert len(fds) <= 5      # 0, 1, 2, the channel, and the listing's own fd
+    assert len(fds) <= 6      # 0, 1, 2, the channel, the report pipe, the listing's own fd
     assert solutions is False
 
 

@@ -28,6 +28,14 @@ worker, so a function that tampers with its own process (monkeypatches torch, ch
 cannot change the grade of the submission's other exercises. A submission whose cells hang or
 crash while loading is not retried: every request then raises the same ``WorkerLost``.
 
+Forbidden routines: each worker starts with the categories its exercise forbids below Python
+(``forbidden={exercise: categories}``; a new set means a fresh worker). A worker that ends with
+``enforce.VIOLATION_EXIT`` was stopped by the dispatcher's kernel or the audit hook: the request
+raises ``ForbiddenUsed`` with the routine's name read from the worker's report pipe (by the
+zygote, which alone holds its read end), during loading the submission is lost with that name.
+A request with ``measure_cpu`` gets ``cpu_seconds``, the worker's CPU time for it read here from
+``/proc`` (never a number the worker reports); in a pipeline such a request runs alone.
+
 GPU memory: ``RLIMIT_AS`` cannot bound a CUDA worker (the driver reserves huge address ranges), so
 a CUDA worker has no address-space limit here. Bound it with a cgroup v2 memory limit around the
 grader (``systemd-run --scope -p MemoryMax=8G python -m autograder ...``) or per worker with a

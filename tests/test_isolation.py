@@ -94,8 +94,9 @@ FORBIDDEN_ATTACKS = {p.stem for p in HOSTILE.glob("*.py")
                                    "ctypes_pythonapi", "gc_walk_library", "unfold_view",
                                    "decomp_im2col", "reload_decomp", "proc_self_mem", "settrace",
                                    "finalize_registry")}
-# Attacks on the forbidden-routine guard itself (disable_torch_function, guard_tamper) are closed
-# by the grader's static scan (autograder/tamper.py) and the guard's frozen tables.
+# Attacks on the forbidden-routine rule itself: the plain spellings (disable_torch_function,
+# guard_tamper) meet the static scan (autograder/tamper.py); the rest, written to pass it, meet
+# the refusals below Python (autograder/worker/enforce.py).
 LEFTOVERS = ["/tmp/pwned", "/tmp/pwned_by_pickle", "/tmp/results.json", str(ROOT / "pwned"),
              str(ROOT / "results.json"), str(ROOT / "solutions" / "pwned"),
              os.path.expanduser("~/pwned"), "/root/pwned", "/dev/shm/pwned", "/var/tmp/pwned"]
@@ -467,3 +468,79 @@ t.request({{"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {{}},
         time.sleep(0.1)
     alive = [q for q in tree if os.path.exists(f"/proc/{q}") and _uid(q) is not None]
     assert not alive, f"still running after the grader died: {alive}"
+
+
+IPC_PROBE = '''
+import os
+def f(x):
+    def read(p):
+        try:
+            with open(p) as fh:
+                return fh.read().splitlines()[1:]
+        except OSError as e:
+            return ["unreadable: " + type(e).__name__]
+    wrote = []
+    try:
+        import _posixshmem
+        fd = _posixshmem.shm_open("/convkit_share", os.O_CREAT | os.O_RDWR, 0o600)
+        os.write(fd, b"answer")
+        wrote.append("posix shm")
+    except BaseException:
+        pass
+    return {"ns": {k: os.readlink("/proc/self/ns/" + k) for k in ("ipc", "net", "mnt", "pid")},
+            "sysv": {k: read("/proc/sysvipc/" + k) for k in ("shm", "msg", "sem")},
+            "dev_shm": sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else [],
+            "mqueue": sorted(os.listdir("/dev/mqueue")) if os.path.isdir("/dev/mqueue") else [],
+            "unix": [l.split()[-1] for l in read("/proc/net/unix") if l.split()[-1].startswith("@")],
+            "wrote": wrote}
+'''
+
+
+def _probe(t):
+    import torch
+    return t.request({"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {},
+                      "device": "cpu", "grad": None, "return_inputs": False})["value"]
+
+
+@pytest.mark.skipif(not ROOT_USER, reason="per-worker IPC namespaces are made by a root zygote")
+def test_no_ipc_between_students(env):
+    """Two submissions graded one after the other by the same zygote (as in a class run) share no
+    System V or POSIX IPC object, no abstract unix socket and no process: each worker has its
+    own IPC and network namespaces, which end with it. The first worker is given real SysV
+    objects from outside (``nsenter`` + ``ipcmk``: student code itself may not reach the system
+    calls, see ``enforce``), so the probe is shown to see them where they exist."""
+    import shutil as sh
+    if not (sh.which("nsenter") and sh.which("ipcmk")):
+        pytest.skip("util-linux nsenter/ipcmk not installed")
+    zygote_ns = os.readlink(f"/proc/{env['zygote'].proc.pid}/ns/ipc")
+    a = isolation.open_worker([("<a>", IPC_PROBE)], sandboxed=True)
+    try:
+        first = _probe(a)
+        host_a = a._find_host_pid()
+        assert host_a is not None
+        assert os.readlink(f"/proc/{host_a}/ns/ipc") == first["ns"]["ipc"] != zygote_ns
+        for flag in ("-M", "-Q", "-S"):
+            r = subprocess.run(["nsenter", f"--ipc=/proc/{host_a}/ns/ipc", "ipcmk", flag,
+                                "4096" if flag == "-M" else "1"] if flag != "-Q" else
+                               ["nsenter", f"--ipc=/proc/{host_a}/ns/ipc", "ipcmk", "-Q"],
+                               capture_output=True, text=True, timeout=30)
+            assert r.returncode == 0, r.stderr
+        seen = _probe(a)
+        assert all(seen["sysv"][k] for k in ("shm", "msg", "sem")), seen["sysv"]
+    finally:
+        a.close()
+    # Nothing of the first worker is left running under the zygote.
+    left = _descendants(env["zygote"].proc.pid)
+    assert len(left) <= 2 and all(_uid(p) == 0 for p in left), left
+    b = isolation.open_worker([("<b>", IPC_PROBE)], sandboxed=True)
+    try:
+        second = _probe(b)
+    finally:
+        b.close()
+    assert isolation.get_zygote(True) is env["zygote"], "graded by another zygote: not the case"
+    assert second["ns"]["ipc"] != first["ns"]["ipc"] and second["ns"]["net"] != first["ns"]["net"]
+    assert second["sysv"] == {"shm": [], "msg": [], "sem": []}, second["sysv"]
+    assert second["dev_shm"] == [] and second["mqueue"] == [], second
+    assert second["unix"] == [], second["unix"]
+    # The student's own attempt at POSIX shared memory was refused or left nothing behind.
+    assert "convkit_share" not in " ".join(second["dev_shm"])

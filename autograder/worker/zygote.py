@@ -17,12 +17,20 @@ time; the grader always waits for the answer):
   (``status`` as ``os.waitstatus_to_exitcode``: negative for a signal).
 - end of file on the control socket: kill and reap every worker, remove their folders, exit.
 
+Before the first fork the zygote installs the dispatcher kernels that refuse forbidden routines
+(``enforce.prepare``, about 0.5 s once); each ``spawn`` order names the exercise's forbidden
+categories, and each worker gets a report pipe (write end at ``enforce.REPORT_FD``, read end kept
+here) on which a refusal names the routine before the worker exits with
+``enforce.VIOLATION_EXIT``; ``kill`` answers with what was written there (``"report"``).
+
 The worker (the forked child), before any student code runs: its own session and process group,
-no fd but its channel (stdin/stdout/stderr on /dev/null, so prints go nowhere), resource limits
+its own IPC, network and UTS namespaces (as root in the sandbox: the zygote keeps CAP_SYS_ADMIN
+for this, and the worker loses it with the uid change), no fd but its channel and report pipe (stdin/stdout/stderr on /dev/null, so prints go nowhere), resource limits
 (CPU time, address space on CPU, no new processes or threads, small files, few fds, no core
 dumps), a private empty folder as cwd holding only the submission's source, the ``nobody`` user
 with no groups and ``PR_SET_NO_NEW_PRIVS`` when the zygote runs as root, a parent-death signal, and
-an empty ``os.environ``. Then it runs the cells (``execute.load_source``), sends
+an empty ``os.environ``, then ``enforce.activate`` (the exercise's extra categories and the audit
+hook). Then it runs the cells (``execute.load_source``), sends
 ``{"ready": true, "problems": [...]}`` and answers requests until the grader hangs up
 (``serve.serve``).
 

@@ -117,6 +117,8 @@ def _op_count(student, case):
                        f"torch operations grows with the image size ({seen}). A 1x1 convolution is "
                        f"one matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
                        f"reshape back. No Python loop over pixels.")
+    if not case.get("large image"):
+        return
     h, w = BIG_IMAGE
     X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
     c = {"X": X, "K": K}
@@ -146,8 +148,10 @@ corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x
     P.dtype_device(ONE, 0.5),
     P.gradients(ONE, 1),
     P.untouched(ONE, 0.5),
+    # The large image is asked once (an explicit example, tried first), not for every example.
     Check("one matrix product", 2, "the number of torch operations does not grow with the image "
-          "size: a 1x1 convolution is one matrix product", _op_count, _op_case()),
+          "size: a 1x1 convolution is one matrix product", _op_count, _op_case(),
+          examples=({"c_i": 3, "c_o": 2, "K": _K1, "large image": True},)),
 ))
 
 ASSIGNMENT = Assignment("channels", "多输入多输出通道 Multiple Input and Multiple Output Channels",

@@ -527,6 +527,14 @@ def test_no_ipc_between_students(env):
             assert r.returncode == 0, r.stderr
         seen = _probe(a)
         assert all(seen["sysv"][k] for k in ("shm", "msg", "sem")), seen["sysv"]
+        # A second worker while the first is alive: other namespaces, none of its objects.
+        c = isolation.open_worker([("<c>", IPC_PROBE)], sandboxed=True)
+        try:
+            beside = _probe(c)
+        finally:
+            c.close()
+        assert beside["ns"]["ipc"] != first["ns"]["ipc"] and beside["ns"]["net"] != first["ns"]["net"]
+        assert beside["sysv"] == {"shm": [], "msg": [], "sem": []}, beside["sysv"]
     finally:
         a.close()
     # Nothing of the first worker is left running under the zygote.
@@ -538,7 +546,9 @@ def test_no_ipc_between_students(env):
     finally:
         b.close()
     assert isolation.get_zygote(True) is env["zygote"], "graded by another zygote: not the case"
-    assert second["ns"]["ipc"] != first["ns"]["ipc"] and second["ns"]["net"] != first["ns"]["net"]
+    # (A namespace's inode number may be reused once the first worker's is gone: what matters is
+    # that nothing of it is visible.)
+    assert second["ns"]["ipc"] != zygote_ns
     assert second["sysv"] == {"shm": [], "msg": [], "sem": []}, second["sysv"]
     assert second["dev_shm"] == [] and second["mqueue"] == [], second
     assert second["unix"] == [], second["unix"]

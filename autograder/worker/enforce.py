@@ -11,7 +11,8 @@ after the fork and before the first line of the submission runs (``install``):
   callback from C++, a ``TorchDispatchMode``, dispatch keys excluded) ends there.
 - **Audit hook** (``sys.addaudithook``, which nothing can remove): refuses ctypes, ``gc`` walks,
   frame and code introspection, tracing and profiling hooks, new processes, writes to ``/proc``
-  (``/proc/self/mem``), code objects built from bytes, and another audit hook.
+  (``/proc/self/mem``), code objects built by hand, and another audit hook; importing a module
+  that only serves to reach below Python (ctypes, cffi, scipy.signal...) raises ImportError.
 - **torch and numpy entry points** that would undo the above or compute a forbidden routine
   elsewhere: new dispatcher libraries (``torch._C._dispatch_library``), dispatch-key TLS setters,
   torch's Python decompositions of the forbidden ops, numpy's C correlation functions.
@@ -292,7 +293,9 @@ def _audit(violation) -> None:
         elif event == "import":
             name = args[0] if args else ""
             if isinstance(name, str) and imports.match(name) and name not in modules:
-                violation(f"import {name}")
+                # Refused, not a violation: nothing ran yet, and a notebook that imports
+                # scipy.signal at top level for a comparison loses that cell, not everything.
+                raise ImportError(f"importing {name} is not allowed in graded code")
         elif event == "exec":
             code = args[0] if args else None
             filename = getattr(code, "co_filename", "")

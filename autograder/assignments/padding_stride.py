@@ -195,7 +195,8 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
           _pad_grad_case(), needs_values=True),
     Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case(),
           needs_values=True),
-), book_code=_BOOK_PAD2D)
+), book_code=_BOOK_PAD2D,
+   forbidden=("convolution", "unfold", "pooling", "padding", "constant_pad_nd"))
 
 # ---------------------------------------------------------------------------------------------
 # corr2d_pad_stride

@@ -331,4 +331,4 @@ learn_kernel = Exercise("learn_kernel", "图像卷积 Convolutions for Images: l
 ), builds_on=(corr2d,))
 
 ASSIGNMENT = Assignment("cross_correlation", "图像卷积 Convolutions for Images",
-                        (corr2d, Conv2D, learn_kernel))
+                        (corr2d, Conv2D, learn_kernel), section="6.2")

@@ -262,4 +262,4 @@ corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and S
 ), builds_on=(pad2d,))
 
 ASSIGNMENT = Assignment("padding_stride", "填充和步幅 Padding and Stride",
-                        (conv_output_shape, pad2d, corr2d_pad_stride))
+                        (conv_output_shape, pad2d, corr2d_pad_stride), section="6.3")

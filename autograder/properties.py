@@ -420,13 +420,16 @@ def require_untouched(r, context, **before) -> None:
                            f"the call {label} = {show.tensor(now)}. Inputs must be left untouched.")
 
 
-def untouched(task: Task, points: float) -> Check:
+def untouched(task: Task, points: float, inputs: tuple | None = None) -> Check:
+    """``inputs``: those the call returns after it (default: all; Conv2D's forward takes only X)."""
+    inputs = inputs or task.inputs
+
     def verify(student, case):
         r = task.run(student, case, return_inputs=True)
         check_result(task, r, case)
-        require_untouched(r, header(task, case), **{n: case[n] for n in task.inputs})
+        require_untouched(r, header(task, case), **{n: case[n] for n in inputs})
     return Check("inputs untouched", points,
-                 f"the inputs {_names(task.inputs)} are never modified in place", verify,
+                 f"the inputs {_names(inputs)} are never modified in place", verify,
                  cases(task, "int"), needs_values=True)
 
 

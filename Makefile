@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 # fall back to forked workers with resource limits, and say so.
 ISOLATION ?= $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process)
 
-.PHONY: install test grade check lab release collect bench clean sandbox-deps
+.PHONY: install test grade check lab release collect bench clean sandbox-deps page-deps
 
 install: $(STAMP)
 
@@ -33,7 +33,15 @@ sandbox-deps:
 	    (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; \
 	  else echo "note: bubblewrap is not installed; grading falls back to --isolation process" >&2; fi; }
 
-test: install sandbox-deps
+# Headless Chromium and a CJK font: the tests look at the pages a person reads (feedback, class
+# report) as a browser draws them, Chinese terms included.
+page-deps:
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	  else echo "note: chromium or a CJK font is missing; the page tests will skip" >&2; fi; }
+
+test: install sandbox-deps page-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 grade: install sandbox-deps

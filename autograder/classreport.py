@@ -100,14 +100,26 @@ def stats(data: dict) -> dict:
 
 def failed_checks(data: dict, top: int = 20) -> list[tuple[str, str, int]]:
     """The most common failed checks: (assignment, test name, number of students), most first.
-    Submissions the grader could not grade at all are left out (they fail every check)."""
+    Submissions the grader could not grade at all are left out (they fail every check). Each bug
+    counts once: a check "not assessed" because the values were wrong, or "not run" after a hang,
+    is a consequence, not a finding; an exercise that failed as a whole (the stub, not defined, a
+    forbidden routine) counts once, not once per check."""
+    from .report import whole_note
     count = Counter()
     for (student, a), s in data["subs"].items():
         if s["error"]:
             continue
+        by_ex: dict = {}
         for t in s["results"].get("tests", []):
-            if t.get("status") == "failed":
-                count[(a, t["name"])] += 1
+            by_ex.setdefault(t["tags"][0] if t.get("tags") else t["name"], []).append(t)
+        for ex, tests in by_ex.items():
+            if whole_note(tests):
+                count[(a, f"{ex}: the whole exercise (stub, not defined or forbidden)")] += 1
+                continue
+            for t in tests:
+                if t.get("status") == "failed" and \
+                        not str(t.get("output", "")).startswith(("not assessed:", "not run:")):
+                    count[(a, t["name"])] += 1
     return [(a, name, n) for (a, name), n in count.most_common(top)]
 
 

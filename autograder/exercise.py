@@ -44,6 +44,11 @@ class Exercise:
     # The book's own implementation, as source code that defines ``name`` (and may define private
     # helpers): public code, not the kit's solution, obeying the same forbidden-routine rules.
     book_code: str = ""
+    # Categories of ready-made routines refused below Python while this exercise is graded
+    # (``worker/enforce.CATEGORIES``): convolution, unfold, pooling and padding always;
+    # ``constant_pad_nd`` (which ``torch.fft`` also uses inside) only where padding is the
+    # exercise. The Python-level names of all of them are refused for every exercise.
+    forbidden: tuple = ("convolution", "unfold", "pooling", "padding")
 
     def trusted(self) -> tuple[list, str] | None:
         """(names, source) of the book's code that stands in for the student's helpers, or None."""

@@ -21,14 +21,16 @@ from .submission import load
 SUBMISSION_BUDGET_S = 120.0
 
 
-def open_transport(cells, isolation: str, device: str):
-    """A transport that runs ``cells`` in the requested isolation level."""
+def open_transport(cells, isolation: str, device: str, forbidden: dict | None = None):
+    """A transport that runs ``cells`` in the requested isolation level; ``forbidden`` maps an
+    exercise to the routines refused below Python while it is graded (isolated workers only)."""
     if isolation == "none":
         from .student import InProcess
         from .worker.execute import load_source
         return InProcess(load_source(cells))
     from . import isolation as iso
-    return iso.open_worker(cells, sandboxed=(isolation == "sandbox"), device=device)
+    return iso.open_worker(cells, sandboxed=(isolation == "sandbox"), device=device,
+                           forbidden=forbidden)
 
 
 def _load_note(problems: list[dict], cells=()) -> str:
@@ -97,7 +99,8 @@ def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "c
         results = scoring.not_graded(assignment, reason)
         return scoring.results_json(assignment, results, _extra(sub, notes, t0))
     tampering = tamper.scan(sub.cells)
-    transport = open_transport(sub.cells, isolation, device)
+    transport = open_transport(sub.cells, isolation, device,
+                               {ex.name: ex.forbidden for ex in assignment.exercises})
     try:
         student = Student(transport, device)
         results = [tampered(ex, tampering[ex.name]) if ex.name in tampering

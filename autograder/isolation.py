@@ -28,6 +28,14 @@ worker, so a function that tampers with its own process (monkeypatches torch, ch
 cannot change the grade of the submission's other exercises. A submission whose cells hang or
 crash while loading is not retried: every request then raises the same ``WorkerLost``.
 
+Forbidden routines: each worker starts with the categories its exercise forbids below Python
+(``forbidden={exercise: categories}``; a new set means a fresh worker). A worker that ends with
+``enforce.VIOLATION_EXIT`` was stopped by the dispatcher's kernel or the audit hook: the request
+raises ``ForbiddenUsed`` with the routine's name read from the worker's report pipe (by the
+zygote, which alone holds its read end), during loading the submission is lost with that name.
+A request with ``measure_cpu`` gets ``cpu_seconds``, the worker's CPU time for it read here from
+``/proc`` (never a number the worker reports); in a pipeline such a request runs alone.
+
 GPU memory: ``RLIMIT_AS`` cannot bound a CUDA worker (the driver reserves huge address ranges), so
 a CUDA worker has no address-space limit here. Bound it with a cgroup v2 memory limit around the
 grader (``systemd-run --scope -p MemoryMax=8G python -m autograder ...``) or per worker with a
@@ -47,8 +55,10 @@ import threading
 import time
 from pathlib import Path
 
-from .student import WorkerHung, WorkerLost
+from .student import ForbiddenUsed, WorkerHung, WorkerLost
 from .worker import wire
+from .worker.enforce import DEFAULT as DEFAULT_FORBIDDEN
+from .worker.enforce import VIOLATION_EXIT
 
 CALL_TIMEOUT_S = 5.0        # CPU time for one request (the worker's RLIMIT_CPU, set per request)
 # Wall time for one request, a last resort for code that waits without computing (a sleep, a
@@ -124,8 +134,10 @@ def sandbox_argv(root: bool | None = None, cuda: bool = False) -> list[str]:
     if root:
         # No user namespace: the zygote must keep the power to drop each worker to nobody.
         argv += ["--cap-drop", "ALL"]
+        # CAP_SYS_ADMIN: to give each worker its own IPC and network namespaces (it is gone in
+        # the worker once it drops to nobody).
         for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE",
-                    "CAP_FOWNER"):
+                    "CAP_FOWNER", "CAP_SYS_ADMIN"):
             argv += ["--cap-add", cap]
     else:
         argv += ["--unshare-user"]
@@ -208,6 +220,18 @@ def _exit_text(status) -> str:
     return f"exit code {status}"
 
 
+def _violation_name(report: str) -> str:
+    return report or "a forbidden routine (its name was not recorded: the report channel was " \
+                     "closed or replaced, which is tampering too)"
+
+
+def _violation_text(report: str) -> str:
+    return f"the forbidden routine `{report}`" if report else _violation_name(report)
+
+
+_MEASURE = b'"measure_cpu": true'
+
+
 class ZygoteFailed(RuntimeError):
     pass
 
@@ -267,11 +291,11 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None and self.ctrl.fileno() >= 0
 
-    def spawn(self, chan: socket.socket, device: str) -> int:
+    def spawn(self, chan: socket.socket, device: str, forbidden=DEFAULT_FORBIDDEN) -> int:
+        order = {"op": "spawn", "device": device, "forbidden": list(forbidden)}
         with self.lock:
             try:
-                socket.send_fds(self.ctrl, [json.dumps({"op": "spawn", "device": device}).encode()],
-                                [chan.fileno()])
+                socket.send_fds(self.ctrl, [json.dumps(order).encode()], [chan.fileno()])
             except OSError as e:
                 self.close()
                 raise ZygoteFailed(f"the worker zygote is gone ({e})") from None
@@ -281,16 +305,18 @@ class Zygote:
         return int(reply["pid"])
 
     def kill(self, pid: int, grace: float = 0.0):
-        """Kill the worker's process group, reap it; returns its exit status (None if unknown)."""
+        """Kill the worker's process group, reap it; returns its exit status (None if unknown)
+        and what it wrote on its report pipe (the forbidden routine that stopped it)."""
         with self.lock:
             try:
                 self.ctrl.send(json.dumps({"op": "kill", "pid": pid, "grace": grace}).encode())
-                return self._read(CONTROL_TIMEOUT_S + grace).get("status")
+                reply = self._read(CONTROL_TIMEOUT_S + grace)
+                return reply.get("status"), str(reply.get("report") or "")[:200]
             except (OSError, ZygoteFailed):
                 # The zygote is gone: under bubblewrap its pid namespace went with it; in process
                 # mode every worker has a parent-death signal.
                 self.close()
-                return None
+                return None, ""
 
     def close(self) -> None:
         try:
@@ -393,8 +419,12 @@ class WorkerTransport:
 
     def __init__(self, cells, sandboxed: bool = True, device: str = "cpu",
                  call_timeout: float | None = None, load_timeout: float | None = None,
-                 fresh_per_name: bool = True):
+                 fresh_per_name: bool = True, forbidden: dict | None = None):
         self.cells = list(cells)
+        # exercise name -> the categories of routines forbidden below Python while it is graded
+        self.forbidden = dict(forbidden or {})
+        self.worker_forbidden = tuple(DEFAULT_FORBIDDEN)
+        self.host_pid: int | None = None
         self.fresh_per_name = fresh_per_name
         self.names: set = set()
         self.sandboxed = sandboxed
@@ -422,13 +452,15 @@ class WorkerTransport:
     def _start(self, name=None) -> None:
         self.book = self.books.get(name)
         self.zygote = get_zygote(self.sandboxed, self.device)
+        self.host_pid = None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        forbidden = self.worker_forbidden
         try:
             try:
-                self.pid = self.zygote.spawn(theirs, self.device)
+                self.pid = self.zygote.spawn(theirs, self.device, forbidden)
             except ZygoteFailed:
                 self.zygote = get_zygote(self.sandboxed, self.device)     # it died: one new one, one retry
-                self.pid = self.zygote.spawn(theirs, self.device)
+                self.pid = self.zygote.spawn(theirs, self.device, forbidden)
         finally:
             theirs.close()
         self.sock = ours
@@ -443,8 +475,12 @@ class WorkerTransport:
             self.lost = f"did not finish loading within {self.load_timeout:g} s (an endless loop " \
                         f"or a long computation at the top level of your code?)"
         except (EOFError, ConnectionError, BrokenPipeError):
-            status = self._end(grace=0.5)
-            self.lost = f"crashed the worker while loading ({_exit_text(status)})"
+            status, report = self._end(grace=0.5, with_report=True)
+            if status == VIOLATION_EXIT:
+                self.lost = (f"used {_violation_text(report)} at the top level of the submission, "
+                             f"below the grader's checks, and was stopped while loading")
+            else:
+                self.lost = f"crashed the worker while loading ({_exit_text(status)})"
         except Exception:
             self._end()
             self.lost = "sent an over-large or malformed message while loading"
@@ -465,23 +501,31 @@ class WorkerTransport:
             self.problems.append({"cell": "", "type": "WorkerLost", "message": "your code " + self.lost,
                                   "trace": ""})
 
-    def _end(self, grace: float = 0.0):
-        """Kill the worker's process group and reap it; returns its exit status."""
+    def _end(self, grace: float = 0.0, with_report: bool = False):
+        """Kill the worker's process group and reap it; returns its exit status (and, with
+        ``with_report``, what it wrote on its report pipe)."""
         sock, pid, self.sock, self.pid = self.sock, self.pid, None, None
         if sock is not None:
             try:
                 sock.close()
             except OSError:
                 pass
+        status, report = None, ""
         if pid is not None and self.zygote is not None:
-            return self.zygote.kill(pid, grace)
-        return None
+            status, report = self.zygote.kill(pid, grace)
+        return (status, report) if with_report else status
 
     # -- the transport ----------------------------------------------------------------------
     def _ready(self, name) -> None:
         """A live worker for requests about ``name`` (raises where the cells cannot load)."""
         if self.lost:
             raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
+        wanted = tuple(self.forbidden.get(name, DEFAULT_FORBIDDEN))
+        if wanted != self.worker_forbidden:
+            # The exercise forbids another set below Python: a worker started with that set.
+            if self.sock is not None:
+                self._end()
+            self.worker_forbidden = wanted
         if self.fresh_per_name and name not in self.names:
             # A new exercise gets a fresh worker: what one function did to its own process
             # (monkeypatched torch, changed globals) cannot change another exercise's grade.
@@ -506,7 +550,11 @@ class WorkerTransport:
             self._end()
             raise self._hung_wall() from None
         except (EOFError, ConnectionError, BrokenPipeError):
-            status = self._end(grace=0.5)
+            status, report = self._end(grace=0.5, with_report=True)
+            if status == VIOLATION_EXIT:
+                # Decided below Python (the dispatcher's kernel or the audit hook ended the
+                # process): nothing the student's code did in Python can turn this back.
+                raise ForbiddenUsed(_violation_name(report)) from None
             if status == -signal.SIGXCPU:   # the per-request CPU limit (see ``serve``)
                 raise WorkerHung(f"did not return within {self.call_timeout:g} s of CPU time "
                                  f"(an endless loop?)") from None
@@ -517,16 +565,68 @@ class WorkerTransport:
         if not isinstance(reply, dict):
             self._end()
             raise WorkerLost("sent an over-large or malformed reply")
+        reply.pop("cpu_seconds", None)      # only the grader's own measurement counts
         return reply
+
+    # -- CPU time, measured from outside the worker -----------------------------------------
+    def _cpu(self) -> float | None:
+        """CPU seconds the worker has used so far, read from /proc by this process (not
+        reported by the worker: nothing the student's code does can change it), or None."""
+        if self.pid is None:
+            return None
+        if self.host_pid is None:
+            self.host_pid = self._find_host_pid()
+        if self.host_pid is None:
+            return None
+        try:
+            with open(f"/proc/{self.host_pid}/schedstat") as f:
+                return int(f.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            try:
+                with open(f"/proc/{self.host_pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                return None
+
+    def _find_host_pid(self) -> int | None:
+        if not self.sandboxed:
+            return self.pid
+        # Under bubblewrap the zygote reports pids of its own pid namespace: find the process
+        # under it whose innermost pid is the worker's.
+        todo, seen = [self.zygote.proc.pid], set()
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            try:
+                with open(f"/proc/{p}/status") as f:
+                    for line in f:
+                        if line.startswith("NSpid:") and p != self.zygote.proc.pid:
+                            if int(line.split()[-1]) == self.pid and len(line.split()) > 2:
+                                return p
+                for t in os.listdir(f"/proc/{p}/task"):
+                    with open(f"/proc/{p}/task/{t}/children") as f:
+                        todo += [int(x) for x in f.read().split()]
+            except (OSError, ValueError):
+                continue
+        return None
 
     def request(self, req: dict) -> dict:
         self._ready(req.get("name") if isinstance(req, dict) else None)
+        measure = isinstance(req, dict) and req.get("measure_cpu")
+        before = self._cpu() if measure else None
         chan = _Deadline(self.sock, self.wall_timeout)
         try:
             wire.send(chan, req)
         except (TimeoutError, socket.timeout, OSError):
             pass        # the reply says what happened: a hang times out, a crash reads as EOF
-        return self._reply(chan)
+        reply = self._reply(chan)
+        after = self._cpu() if measure else None
+        if before is not None and after is not None:
+            reply["cpu_seconds"] = after - before
+        return reply
 
     def pipeline(self, messages: list, name: str):
         """Replies to already encoded requests about ``name``, one by one, as a generator.
@@ -544,10 +644,17 @@ class WorkerTransport:
         sent = got = 0
         unanswered: list[int] = []
         out = bytearray()       # requests not yet written: never block on a write (see below)
+        measured = [_MEASURE in m[:4 + wire.MAX_HEADER] for m in messages]
+        cpu_before: dict = {}
         try:
             while got < len(messages):
+                # A request whose CPU time is measured runs alone: sent only once every earlier
+                # reply is in, and nothing after it until its own reply is.
                 while sent < len(messages) and (
-                        not unanswered or sum(unanswered) + len(messages[sent]) <= PIPELINE_WINDOW):
+                        not unanswered or sum(unanswered) + len(messages[sent]) <= PIPELINE_WINDOW) \
+                        and not (unanswered and (measured[sent] or measured[sent - 1])):
+                    if measured[sent]:
+                        cpu_before[sent] = self._cpu()
                     out += messages[sent]
                     unanswered.append(len(messages[sent]))
                     sent += 1
@@ -571,6 +678,10 @@ class WorkerTransport:
                     if readable:
                         break
                 reply = self._reply(_Deadline(sock, max(end - time.monotonic(), 0.001)))
+                if measured[got]:
+                    before, after = cpu_before.get(got), self._cpu()
+                    if before is not None and after is not None:
+                        reply["cpu_seconds"] = after - before
                 unanswered.pop(0)
                 got += 1
                 yield reply

@@ -13,7 +13,7 @@ def _by_exercise(results: dict) -> dict[str, list]:
     return by
 
 
-def _whole(tests: list) -> str:
+def whole_note(tests: list) -> str:
     """The one message every check of an exercise failed with (missing, the stub, forbidden), or ''."""
     outs = {t["output"] for t in tests}
     if len(tests) > 1 and all(t["status"] == "failed" for t in tests) and len(outs) == 1:
@@ -31,7 +31,7 @@ def text_feedback(results: dict, total: bool = True) -> str:
         got = sum(t["score"] for t in tests)
         top = sum(t["max_score"] for t in tests)
         lines.append(f"{ex}: {got:g} / {top:g} points")
-        whole = _whole(tests)
+        whole = whole_note(tests)
         if whole:
             lines.append(indent(whole, "  "))
             continue
@@ -89,7 +89,7 @@ def feedback_context(results: dict, assignment: str = "", student: str = "", tit
                 seen[msg] = name
             checks.append({"name": name, "passed": passed, "score": t["score"],
                            "max_score": t["max_score"], "message": msg, "same_as": same_as})
-        whole = _whole(tests)
+        whole = whole_note(tests)
         if whole:
             for c in checks:
                 c["message"], c["same_as"] = "", None

@@ -190,8 +190,8 @@ def run_check(check: Check, student, name: str = "") -> Verdict:
     except (_Failed, _Enough):
         return lose(_confirmed(last["message"], refuted))
     return lose("different answers for the same input: your function gave a wrong answer once "
-                  "and a right one when called again with the same input. Does it keep state "
-                  "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
+                "and a right one when called again with the same input. Does it keep state "
+                "between calls (a cache, a global, a counter)?\n" + last.get("message", ""))
 
 
 def _stop(pre, student) -> None:

@@ -57,6 +57,9 @@ class Result:
     grads: list | None = None
     inputs: list | None = None
     ops: int = 0
+    # CPU seconds the call took, measured by the grader from outside the worker where the
+    # request asked for it (``measure_cpu``) and the transport can (None otherwise).
+    cpu: float | None = None
 
     @property
     def tensor(self) -> torch.Tensor | None:
@@ -73,7 +76,8 @@ class ModuleResult:
 def _result(d: dict, ops: int = 0) -> Result:
     return Result(value=d.get("value"), type=d.get("type", ""), device=d.get("device"),
                   requires_grad=d.get("requires_grad", False), grad_fn=d.get("grad_fn", False),
-                  grads=d.get("grads"), inputs=d.get("inputs"), ops=ops)
+                  grads=d.get("grads"), inputs=d.get("inputs"), ops=ops,
+                  cpu=d.get("cpu_seconds") if isinstance(d.get("cpu_seconds"), float) else None)
 
 
 class Student:
@@ -99,9 +103,11 @@ class Student:
         return reply
 
     def call(self, name: str, *args, grad: dict | None = None, return_inputs: bool = False,
-             **kwargs) -> Result:
+             measure_cpu: bool = False, **kwargs) -> Result:
         req = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
                "device": self.device, "grad": grad, "return_inputs": return_inputs}
+        if measure_cpu:
+            req["measure_cpu"] = True
         reply = self._ask(req)
         return _result(reply, reply.get("ops", 0))
 

@@ -9,7 +9,9 @@ like a forbidden routine. A top-level statement that binds a name (``D =
 torch._C.DisableTorchFunction``, ``import gc``) counts as a helper of the code that uses the name;
 other module-level code is left to the guard's own defences (it works from a frozen copy of its
 tables). A name built at run time (``getattr(torch._C, "Disable" + ...)``) escapes any static scan:
-in-process detection cannot be airtight against code written to defeat it.
+in-process detection cannot be airtight against code written to defeat it; in an isolated worker
+the rule therefore rests on ``worker/enforce.py`` (refusals below Python), and this scan only
+gives an early, clear verdict for the plain spellings.
 """
 from __future__ import annotations
 

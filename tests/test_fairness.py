@@ -170,3 +170,19 @@ def test_a_loaded_machine_gives_identical_results():
     for (p, _), x, y in zip(LOADED, idle, busy):
         assert x == y, f"{p.name} graded differently on a loaded machine"
     assert idle[0]["score"] < idle[0]["max_score"] and idle[1]["score"] == idle[1]["max_score"]
+
+
+def test_the_contract_lists_what_builds_on_what_and_the_points_as_declared():
+    import re
+    from autograder.assignments import all_assignments
+    text = (CC.parents[2] / "docs" / "CONTRACT.md").read_text()
+    declared = {e.name: {d.name for d in e.builds_on}
+                for a in all_assignments().values() for e in a.exercises if e.builds_on}
+    listed = {}
+    for row in re.findall(r"^\| `(\w+)`\s*\| (.+?) \|$", text, re.M):
+        listed[row[0]] = set(re.findall(r"`(\w+)`", row[1]))
+    assert listed == declared
+    points = {(a, e): float(p) for a, e, p in
+              re.findall(r"^\| (\w+)\s*\| (\w+)\s*\| (\d+)\s*\|$", text, re.M)}
+    assert points == {(a.id, e.name): e.points for a in all_assignments().values()
+                      for e in a.exercises}

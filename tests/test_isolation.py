@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import socket
-import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -32,7 +31,6 @@ EXAMPLES = 4
 CALL_TIMEOUT = 2.0
 LOAD_TIMEOUT = 4.0
 SECRET = "hunter2-convkit-secret"
-TIME_LIMIT_S = 60.0
 
 
 def _sandbox_usable() -> str | None:
@@ -55,8 +53,21 @@ pytestmark = pytest.mark.skipif(_WHY is not None, reason=f"sandbox tests skipped
 
 ROOT_USER = os.geteuid() == 0
 
-# attack -> the attacked exercise
+def _header(path: Path, key: str, default: str) -> str:
+    """A hostile file's ``# key: value`` line (its first words), or ``default``."""
+    for line in path.read_text().splitlines()[:6]:
+        if line.startswith(f"# {key}: "):
+            return line.split(": ", 1)[1].split()[0]
+    return default
+
+
+# attack -> the attacked exercise, and the assignment it is a submission for
 ATTACKED = {p.stem: "corr2d" for p in HOSTILE.glob("*.py")}
+ATTACKED.update({p.stem: _header(p, "attacked", "corr2d") for p in HOSTILE.glob("*.py")
+                 if _header(p, "assignment", "") == "channels"})
+ASSIGNMENT = {p.stem: _header(p, "assignment", "cross_correlation") for p in HOSTILE.glob("*.py")}
+EXERCISES = {"cross_correlation": {"corr2d", "Conv2D", "learn_kernel"},
+             "channels": {"corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"}}
 ATTACKED.update({"conv2d_exit": "Conv2D", "learn_endless": "learn_kernel"})
 for _load in ("load_hang", "load_exit"):
     ATTACKED.pop(_load, None)
@@ -64,9 +75,26 @@ for _load in ("load_hang", "load_exit"):
 # the inputs, not the values): an attack that returns one may keep them, nothing else.
 SHAPE_ONLY = {"output shape", "dtype and device", "inputs untouched"}
 MAY_KEEP = {"nan_return": SHAPE_ONLY, "patch_torch": {"output shape", "inputs untouched"},
-            "conv2d_exit": {"parameters registered"}}     # its constructor is honest
-# Attacks on the forbidden-routine guard itself (disable_torch_function, guard_tamper) are closed
-# by the grader's static scan (autograder/tamper.py) and the guard's frozen tables.
+            "conv2d_exit": {"parameters registered"},     # its constructor is honest
+            # A correct (slow) answer: only the check that no loop runs over pixels is attacked.
+            "hidden_pixel_loop_1x1": {"book example", "values (small integers)",
+                                      "values (many channels)", "matches the reference",
+                                      "dtype and device", "gradients", "inputs untouched"}}
+# Attacks on the forbidden-routine rule itself: the attacked exercise must be zeroed *as a
+# forbidden use* (its message names the routine or the tampering), not merely fail a check.
+FORBIDDEN_ATTACKS = {p.stem for p in HOSTILE.glob("*.py")
+                     if ("guard off" in p.read_text().splitlines()[0]
+                         and p.stem != "hidden_pixel_loop_1x1")
+                     or p.stem in ("mode_stack_pop", "guard_class_patch", "guard_defaults_patch",
+                                   "frame_walk_guard", "jit_compilation_unit", "jit_graph_ir",
+                                   "library_aten_impl", "convolution_backward", "nn_grad_weight",
+                                   "slow_conv3d", "numpy_c_entry", "numpy_core_alias",
+                                   "ctypes_pythonapi", "gc_walk_library", "unfold_view",
+                                   "decomp_im2col", "reload_decomp", "proc_self_mem", "settrace",
+                                   "finalize_registry")}
+# Attacks on the forbidden-routine rule itself: the plain spellings (disable_torch_function,
+# guard_tamper) meet the static scan (autograder/tamper.py); the rest, written to pass it, meet
+# the refusals below Python (autograder/worker/enforce.py).
 LEFTOVERS = ["/tmp/pwned", "/tmp/pwned_by_pickle", "/tmp/results.json", str(ROOT / "pwned"),
              str(ROOT / "results.json"), str(ROOT / "solutions" / "pwned"),
              os.path.expanduser("~/pwned"), "/root/pwned", "/dev/shm/pwned", "/var/tmp/pwned"]
@@ -167,8 +195,9 @@ def _no_connection(sock) -> bool:
     return False
 
 
-def _assert_withstood(env, results: dict, seconds: float):
-    assert seconds < TIME_LIMIT_S, f"grading took {seconds:.1f} s"
+def _assert_withstood(env, results: dict):
+    # No wall-clock assertion: how long grading takes depends on the machine's load (issue "fair
+    # verdicts"); a grade that never ends is stopped by pytest-timeout.
     for p in LEFTOVERS:
         assert not os.path.exists(p), f"the worker wrote {p} on the host"
     assert env["sentinel"].read_text() == "untouched"
@@ -189,13 +218,15 @@ def _params():
 
 @pytest.mark.parametrize("attack", _params())
 def test_hostile_submission_is_withstood(env, attack):
-    t0 = time.monotonic()
-    results = grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
-    seconds = time.monotonic() - t0
-    _assert_withstood(env, results, seconds)
+    results = grade(_submission(env, attack), ASSIGNMENT[attack], isolation="sandbox")
+    _assert_withstood(env, results)
     exercises = _by_exercise(results)
-    assert set(exercises) == {"corr2d", "Conv2D", "learn_kernel"}
+    assert set(exercises) == EXERCISES[ASSIGNMENT[attack]]
     attacked = ATTACKED[attack]
+    if attack in FORBIDDEN_ATTACKS:
+        outputs = [o for _, o in exercises[attacked]["checks"].values()]
+        assert all("forbidden routine" in o or "switch off the grader's check" in o
+                   for o in outputs), f"{attack}: not zeroed as a forbidden use: {outputs[0][:300]}"
     keep = MAY_KEEP.get(attack, set())
     earned = {c: s for c, (s, _) in exercises[attacked]["checks"].items() if s > 0 and c not in keep}
     assert not earned, f"{attack} earned points on {attacked}: {earned}"
@@ -208,12 +239,9 @@ def test_hostile_submission_is_withstood(env, attack):
 @pytest.mark.parametrize("attack,reason", [("load_hang", "did not finish loading within"),
                                            ("load_exit", "crashed the worker while loading")])
 def test_submission_that_hangs_or_crashes_while_loading(env, attack, reason):
-    t0 = time.monotonic()
     results = grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
-    seconds = time.monotonic() - t0
-    _assert_withstood(env, results, seconds)
+    _assert_withstood(env, results)
     assert results["score"] == 0
-    assert seconds < LOAD_TIMEOUT + 15, "a load failure must be paid for once, not once per check"
     assert all(reason in t["output"] for t in results["tests"]), results["tests"][0]["output"]
 
 
@@ -226,7 +254,7 @@ def test_other_students_unaffected_after_hostile(env):
     scores = []
     for path in honest:
         r = grade(path, "cross_correlation", isolation="sandbox")
-        _assert_withstood(env, r, r["execution_time"])
+        _assert_withstood(env, r)
         assert r["score"] == r["max_score"], [t for t in r["tests"] if t["score"] < t["max_score"]]
         scores.append([(t["name"], t["score"]) for t in r["tests"]])
     assert scores[0] == scores[1]
@@ -314,7 +342,7 @@ def f(x):
     assert "home" not in top and "srv" not in top
     assert here == ["submission.py"]
     assert nproc == 0
-    assert len(fds) <= 5      # 0, 1, 2, the channel, and the listing's own fd
+    assert len(fds) <= 6      # 0, 1, 2, the channel, the report pipe, the listing's own fd
     assert solutions is False
 
 
@@ -322,18 +350,6 @@ def test_missing_bubblewrap_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(isolation, "bwrap_path", lambda: None)
     with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
         isolation.open_worker([("<x>", "")], sandboxed=True)
-
-
-def test_fork_is_cheap(env):
-    """A worker costs milliseconds once the zygote is up (NOTES: about 10-20 ms)."""
-    cells = [("<x>", "def f(x):\n    return x\n")]
-    times = []
-    for _ in range(20):
-        t0 = time.monotonic()
-        t = isolation.open_worker(cells, sandboxed=True)
-        times.append(time.monotonic() - t0)
-        t.close()
-    assert statistics.median(times) < 0.5, times
 
 
 def test_no_channel_between_students(env):
@@ -434,3 +450,89 @@ t.request({{"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {{}},
         time.sleep(0.1)
     alive = [q for q in tree if os.path.exists(f"/proc/{q}") and _uid(q) is not None]
     assert not alive, f"still running after the grader died: {alive}"
+
+
+IPC_PROBE = '''
+import os
+def f(x):
+    def read(p):
+        try:
+            with open(p) as fh:
+                return fh.read().splitlines()[1:]
+        except OSError as e:
+            return ["unreadable: " + type(e).__name__]
+    wrote = []
+    try:
+        import _posixshmem
+        fd = _posixshmem.shm_open("/convkit_share", os.O_CREAT | os.O_RDWR, 0o600)
+        os.write(fd, b"answer")
+        wrote.append("posix shm")
+    except BaseException:
+        pass
+    return {"ns": {k: os.readlink("/proc/self/ns/" + k) for k in ("ipc", "net", "mnt", "pid")},
+            "sysv": {k: read("/proc/sysvipc/" + k) for k in ("shm", "msg", "sem")},
+            "dev_shm": sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else [],
+            "mqueue": sorted(os.listdir("/dev/mqueue")) if os.path.isdir("/dev/mqueue") else [],
+            "unix": [l.split()[-1] for l in read("/proc/net/unix") if l.split()[-1].startswith("@")],
+            "wrote": wrote}
+'''
+
+
+def _probe(t):
+    import torch
+    return t.request({"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {},
+                      "device": "cpu", "grad": None, "return_inputs": False})["value"]
+
+
+@pytest.mark.skipif(not ROOT_USER, reason="per-worker IPC namespaces are made by a root zygote")
+def test_no_ipc_between_students(env):
+    """Two submissions graded one after the other by the same zygote (as in a class run) share no
+    System V or POSIX IPC object, no abstract unix socket and no process: each worker has its
+    own IPC and network namespaces, which end with it. The first worker is given real SysV
+    objects from outside (``nsenter`` + ``ipcmk``: student code itself may not reach the system
+    calls, see ``enforce``), so the probe is shown to see them where they exist."""
+    import shutil as sh
+    if not (sh.which("nsenter") and sh.which("ipcmk")):
+        pytest.skip("util-linux nsenter/ipcmk not installed")
+    zygote_ns = os.readlink(f"/proc/{env['zygote'].proc.pid}/ns/ipc")
+    a = isolation.open_worker([("<a>", IPC_PROBE)], sandboxed=True)
+    try:
+        first = _probe(a)
+        host_a = a._find_host_pid()
+        assert host_a is not None
+        assert os.readlink(f"/proc/{host_a}/ns/ipc") == first["ns"]["ipc"] != zygote_ns
+        for flag in ("-M", "-Q", "-S"):
+            r = subprocess.run(["nsenter", f"--ipc=/proc/{host_a}/ns/ipc", "ipcmk", flag,
+                                "4096" if flag == "-M" else "1"] if flag != "-Q" else
+                               ["nsenter", f"--ipc=/proc/{host_a}/ns/ipc", "ipcmk", "-Q"],
+                               capture_output=True, text=True, timeout=30)
+            assert r.returncode == 0, r.stderr
+        seen = _probe(a)
+        assert all(seen["sysv"][k] for k in ("shm", "msg", "sem")), seen["sysv"]
+        # A second worker while the first is alive: other namespaces, none of its objects.
+        c = isolation.open_worker([("<c>", IPC_PROBE)], sandboxed=True)
+        try:
+            beside = _probe(c)
+        finally:
+            c.close()
+        assert beside["ns"]["ipc"] != first["ns"]["ipc"] and beside["ns"]["net"] != first["ns"]["net"]
+        assert beside["sysv"] == {"shm": [], "msg": [], "sem": []}, beside["sysv"]
+    finally:
+        a.close()
+    # Nothing of the first worker is left running under the zygote.
+    left = _descendants(env["zygote"].proc.pid)
+    assert len(left) <= 2 and all(_uid(p) == 0 for p in left), left
+    b = isolation.open_worker([("<b>", IPC_PROBE)], sandboxed=True)
+    try:
+        second = _probe(b)
+    finally:
+        b.close()
+    assert isolation.get_zygote(True) is env["zygote"], "graded by another zygote: not the case"
+    # (A namespace's inode number may be reused once the first worker's is gone: what matters is
+    # that nothing of it is visible.)
+    assert second["ns"]["ipc"] != zygote_ns
+    assert second["sysv"] == {"shm": [], "msg": [], "sem": []}, second["sysv"]
+    assert second["dev_shm"] == [] and second["mqueue"] == [], second
+    assert second["unix"] == [], second["unix"]
+    # The student's own attempt at POSIX shared memory was refused or left nothing behind.
+    assert "convkit_share" not in " ".join(second["dev_shm"])

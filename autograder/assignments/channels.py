@@ -101,8 +101,19 @@ corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple 
     P.untouched(MULTI_IO, 0.5),
 ), builds_on=(corr2d_multi_in,))
 
+# The CPU time a 1x1 convolution of a large image may take: a matrix product of (c_o, c_i) by
+# (c_i, 65536) takes about a millisecond, a Python loop over its 65,536 pixels about a second.
+BIG_IMAGE = (256, 256)
+CPU_BUDGET_S = 0.25
+
+
 def _op_count(student, case):
-    """The same number of torch operations for a tiny and a large image: no loop over pixels."""
+    """The same number of torch operations for a tiny and a large image, and a large image done in
+    little CPU time: no loop over pixels.
+
+    The operation count comes from the worker and is only a hint for honest code (a student's code
+    runs in that process and could fake it); the CPU time is read by the grader from outside the
+    worker (``isolation``), so a loop hidden from the count still costs what it costs."""
     c_o, c_i = case["c_o"], case["c_i"]
     K = case["K"]
     counts = []
@@ -118,6 +129,18 @@ def _op_count(student, case):
                        f"torch operations grows with the image size ({seen}). A 1x1 convolution is "
                        f"one matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
                        f"reshape back. No Python loop over pixels.")
+    if not case.get("large image"):
+        return
+    h, w = BIG_IMAGE
+    X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
+    c = {"X": X, "K": K}
+    r = ONE.run(student, c, measure_cpu=True)
+    P.check_result(ONE, r, c)
+    if r.cpu is not None and r.cpu > CPU_BUDGET_S:
+        raise Mismatch(f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o} on a {h}x{w} "
+                       f"image: it took {r.cpu:.2f} s of CPU time (a matrix product takes a few "
+                       f"milliseconds). A 1x1 convolution is one matrix product: no Python loop "
+                       f"over pixels.")
 
 
 @st.composite
@@ -137,8 +160,11 @@ corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x
     P.dtype_device(ONE, 0.5),
     P.gradients(ONE, 1),
     P.untouched(ONE, 0.5),
+    # The large image is asked once (an explicit example, tried first), not for every example.
     Check("one matrix product", 2, "the number of torch operations does not grow with the image "
-          "size: a 1x1 convolution is one matrix product", _op_count, _op_case(), needs_values=True),
+          "size: a 1x1 convolution is one matrix product", _op_count, _op_case(),
+          examples=({"c_i": 3, "c_o": 2, "K": _K1, "large image": True},),
+          needs_values=True),
 ))
 
 ASSIGNMENT = Assignment("channels", "多输入多输出通道 Multiple Input and Multiple Output Channels",

@@ -78,6 +78,16 @@ _BOOK_SHAPES = (
     {"input_size": 8, "kernel_size": (3, 5), "padding": (0, 1), "stride": (3, 4)},
 )
 
+# What corr2d_pad_stride is checked with in place of the student's conv_output_shape, which a
+# solution often uses to size its result (one bug costs once).
+_BOOK_SHAPE = """
+def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
+    def pair(v):
+        return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+    n, k, p, s = map(pair, (input_size, kernel_size, padding, stride))
+    return tuple((n[i] + 2 * p[i] - k[i]) // s[i] + 1 for i in range(2))
+"""
+
 conv_output_shape = Exercise("conv_output_shape", "填充和步幅 Padding and Stride: output shape", (
     Check("book example", 1, "the book's four 8x8 examples give (8, 8), (8, 8), (4, 4), (2, 2)",
           _shape_values, None, _BOOK_SHAPES),
@@ -85,8 +95,7 @@ conv_output_shape = Exercise("conv_output_shape", "填充和步幅 Padding and S
           "for ints and pairs", _shape_values, _shape_case()),
     Check("returns a tuple of ints", 1, "the result is a tuple of two Python ints",
           _shape_types, _shape_case()),
-))
-
+), book_code=_BOOK_SHAPE)
 # ---------------------------------------------------------------------------------------------
 # pad2d
 
@@ -159,7 +168,8 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
     P.named(P.gradients(PAD, 1), "gradients",
             "gradients flow back to X (the padded border gets none)"),
     P.named(P.untouched(PAD, 0.5), "inputs untouched", "X is never modified in place"),
-), book_code=_BOOK_PAD2D)
+), book_code=_BOOK_PAD2D,
+   forbidden=("convolution", "unfold", "pooling", "padding", "constant_pad_nd"))
 
 # ---------------------------------------------------------------------------------------------
 # corr2d_pad_stride
@@ -232,7 +242,7 @@ corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and S
     P.dtype_device(PS, 1),
     P.gradients(PS, 1.5),
     P.untouched(PS, 1),
-), builds_on=(pad2d,))
+), builds_on=(conv_output_shape, pad2d))
 
 ASSIGNMENT = Assignment("padding_stride", "填充和步幅 Padding and Stride",
                         (conv_output_shape, pad2d, corr2d_pad_stride), section="6.3")

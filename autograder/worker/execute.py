@@ -271,15 +271,23 @@ def _load_cell(filename, source, ns, problems, timeout):
                          "trace": "".join(traceback.format_exception_only(type(e), e))[-2000:]})
         return
     try:
-        # Not under the guard: SPEC forbids routines inside the student's functions only, and
-        # a notebook may well compare with F.conv2d at top level.
+        # Under the guard: SPEC forbids routines inside the student's functions only, but in a
+        # worker the dispatcher refuses them below Python everywhere (``enforce``), ending the
+        # process. A notebook cell that compares with F.conv2d at top level is stopped here
+        # first, in Python, and skipped with a message; the definitions in other cells count.
         if timeout:
             signal.setitimer(_CELL_TIMER, timeout)
         try:
-            exec(code, ns)
+            with guard.watching():
+                exec(code, ns)
         finally:
             if timeout:
                 signal.setitimer(_CELL_TIMER, 0)
+    except guard.Forbidden as e:
+        problems.append({"cell": filename, "type": "ForbiddenRoutine",
+                         "message": f"calls the forbidden routine {e.args[0]} at the top level; "
+                                    f"the cell was skipped (such routines may not run in graded "
+                                    f"code)", "trace": ""})
     except _CellTimeout:
         problems.append({"cell": filename, "type": "Timeout",
                          "message": f"did not finish within {timeout:g} s of CPU time and was skipped",

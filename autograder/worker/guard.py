@@ -10,6 +10,12 @@ in their modules, now or when they are first imported.
 
 The guard raises ``Forbidden``, a BaseException, so a student's ``except Exception`` cannot swallow
 it; it also remembers the first hit, so even ``except BaseException`` does not hide it.
+
+This layer lives in Python state the student's code can reach, so it is not what the rule rests
+on in an isolated worker: ``enforce`` refuses the same routines below Python (at the dispatcher,
+with an audit hook) and ends the process. The guard is kept in front of it for its messages
+(the public name the student wrote), for the Python-level padding names (``F.pad``), for the
+cells of a notebook that demonstrate ``F.conv2d`` at top level, and for in-process grading.
 """
 from __future__ import annotations
 

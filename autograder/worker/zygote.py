@@ -17,12 +17,20 @@ time; the grader always waits for the answer):
   (``status`` as ``os.waitstatus_to_exitcode``: negative for a signal).
 - end of file on the control socket: kill and reap every worker, remove their folders, exit.
 
+Before the first fork the zygote installs the dispatcher kernels that refuse forbidden routines
+(``enforce.prepare``, about 0.5 s once); each ``spawn`` order names the exercise's forbidden
+categories, and each worker gets a report pipe (write end at ``enforce.REPORT_FD``, read end kept
+here) on which a refusal names the routine before the worker exits with
+``enforce.VIOLATION_EXIT``; ``kill`` answers with what was written there (``"report"``).
+
 The worker (the forked child), before any student code runs: its own session and process group,
-no fd but its channel (stdin/stdout/stderr on /dev/null, so prints go nowhere), resource limits
+its own IPC, network and UTS namespaces (as root in the sandbox: the zygote keeps CAP_SYS_ADMIN
+for this, and the worker loses it with the uid change), no fd but its channel and report pipe (stdin/stdout/stderr on /dev/null, so prints go nowhere), resource limits
 (CPU time, address space on CPU, no new processes or threads, small files, few fds, no core
 dumps), a private empty folder as cwd holding only the submission's source, the ``nobody`` user
 with no groups and ``PR_SET_NO_NEW_PRIVS`` when the zygote runs as root, a parent-death signal, and
-an empty ``os.environ``. Then it runs the cells (``execute.load_source``), sends
+an empty ``os.environ``, then ``enforce.activate`` (the exercise's extra categories and the audit
+hook). Then it runs the cells (``execute.load_source``), sends
 ``{"ready": true, "problems": [...]}`` and answers requests until the grader hangs up
 (``serve.serve``).
 
@@ -94,8 +102,9 @@ def _vmsize() -> int:
 # the worker (forked child)
 
 
-def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
+def _harden(chan: int, folder: str, opts: dict, order: dict, report: int) -> None:
     """Everything between fork and the first line of student code. Raises on any failure."""
+    from .enforce import REPORT_FD
     os.setsid()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
@@ -105,7 +114,13 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
     for fd in (0, 1, 2):
         if fd != null:
             os.dup2(null, fd)
-    keep = {0, 1, 2, chan}
+    # The write end of the report pipe (see ``enforce``) at a fixed number, above the fd limit.
+    if chan == REPORT_FD:
+        raise OSError("the channel took the report fd's number")
+    if report != REPORT_FD:
+        os.dup2(report, REPORT_FD)
+        os.close(report)
+    keep = {0, 1, 2, chan, REPORT_FD}
     if null not in keep:
         os.close(null)
     for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
@@ -117,7 +132,8 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
                 pass
     if not os.path.isdir("/proc/self/fd"):
         os.closerange(3, chan)
-        os.closerange(chan + 1, 1 << 16)
+        os.closerange(chan + 1, REPORT_FD)
+        os.closerange(REPORT_FD + 1, 1 << 16)
 
     root = os.geteuid() == 0
     if opts.get("unshare") and not opts.get("sandboxed"):
@@ -146,6 +162,12 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
         new = tuple(v if hard == resource.RLIM_INFINITY else min(v, hard) for v in value)
         resource.setrlimit(which, new)
 
+    if root and opts.get("sandboxed"):
+        # Each worker its own IPC and network namespaces (the zygote holds CAP_SYS_ADMIN for
+        # this alone; the uid change below clears it): no System V or POSIX IPC object, no
+        # abstract unix socket outlives this worker or is shared with the next student's.
+        if not _unshare(CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS):
+            raise OSError("could not give the worker its own IPC and network namespaces")
     if root:
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
@@ -162,10 +184,10 @@ def _harden(chan: int, folder: str, opts: dict, order: dict) -> None:
     os.environ.clear()
 
 
-def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
-    from . import execute, serve, wire
+def _worker(chan: int, folder: str, opts: dict, order: dict, report: int) -> None:
+    from . import enforce, execute, serve, wire
     try:
-        _harden(chan, folder, opts, order)
+        _harden(chan, folder, opts, order, report)
     except BaseException:
         os._exit(71)
     sock = socket.socket(fileno=chan)
@@ -185,6 +207,12 @@ def _worker(chan: int, folder: str, opts: dict, order: dict) -> None:
             f.write("\n\n".join(src for _, src in cells)[:FILE_SIZE // 2])
     except BaseException:
         pass
+    try:
+        # Last before the submission's first line: the exercise's own forbidden set and the
+        # audit hook (whose refusals would also refuse the set-up above).
+        enforce.activate(tuple(order.get("forbidden") or enforce.DEFAULT))
+    except BaseException:
+        os._exit(73)
     serve.run(sock, cells, book, call_cpu)
 
 
@@ -197,6 +225,7 @@ class Zygote:
         self.ctrl = ctrl
         self.opts = opts
         self.children: dict[int, str] = {}
+        self.reports: dict[int, int] = {}      # pid -> read end of its report pipe
         self.base = self._make_base()
         self.count = 0
 
@@ -220,15 +249,19 @@ class Zygote:
         os.mkdir(folder, 0o700)
         if os.geteuid() == 0:
             os.chown(folder, NOBODY, NOBODY)
+        report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
                 self.ctrl.close()
-                _worker(chan, folder, self.opts, order)
+                os.close(report_r)
+                _worker(chan, folder, self.opts, order, report_w)
             finally:
                 os._exit(0)
         os.close(chan)
+        os.close(report_w)
         self.children[pid] = folder
+        self.reports[pid] = report_r
         return {"pid": pid}
 
     def kill(self, pid: int, grace: float = 0.0) -> dict:
@@ -253,7 +286,21 @@ class Zygote:
             _, st = os.waitpid(pid, 0)
             status = os.waitstatus_to_exitcode(st)
         shutil.rmtree(self.children.pop(pid), ignore_errors=True)
-        return {"pid": pid, "status": status}
+        return {"pid": pid, "status": status, "report": self._report(pid)}
+
+    def _report(self, pid: int) -> str:
+        """What the dead worker wrote on its report pipe (a forbidden routine's name), if any."""
+        fd = self.reports.pop(pid, None)
+        if fd is None:
+            return ""
+        try:
+            os.set_blocking(fd, False)
+            data = os.read(fd, 4096)
+        except OSError:
+            data = b""
+        finally:
+            os.close(fd)
+        return data.decode("utf-8", "replace").strip().splitlines()[-1][:200] if data.strip() else ""
 
     def shutdown(self) -> None:
         for pid in list(self.children):
@@ -333,8 +380,10 @@ def main(ctrl_fd: int, opts: dict) -> None:
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    from . import execute, guard, serve, wire  # noqa: F401
+    from . import enforce, execute, guard, serve, wire  # noqa: F401
     _warm_up()
+    # The dispatcher's refusing kernels, once for every worker to inherit (see ``enforce``).
+    enforce.prepare()
     opts = dict(opts, zygote_pid=os.getpid())
     zygote = Zygote(ctrl, opts)
     zygote.send({"ready": True, "pid": os.getpid(), "uid": os.geteuid()})

@@ -1,0 +1,321 @@
+"""Forbidden routines refused below Python: at torch's dispatcher, by an audit hook, in numpy.
+
+The ``guard`` (a ``TorchFunctionMode``) names the routine a student called, but it lives in Python
+state the student's code can reach. This module is the floor under it, installed in each worker
+after the fork and before the first line of the submission runs (``install``):
+
+- **Dispatcher.** Every forbidden aten operator (convolution with all its backends and backward
+  ops, im2col/col2im, unfold, pooling, the padding ops) gets, at every dispatch key where it has a
+  kernel (plus the Autograd and Composite keys), a kernel of ours. Whatever route reaches the op
+  (``F.conv2d``, ``torch.ops.aten``, ``torch._C._nn``, TorchScript, an ``autograd.Function``, a
+  callback from C++, a ``TorchDispatchMode``, dispatch keys excluded) ends there.
+- **Audit hook** (``sys.addaudithook``, which nothing can remove): refuses ctypes, ``gc`` walks,
+  frame and code introspection, tracing and profiling hooks, new processes, writes to ``/proc``
+  (``/proc/self/mem``), code objects built by hand, and another audit hook; importing a module
+  that only serves to reach below Python (ctypes, cffi, scipy.signal...) raises ImportError.
+- **torch and numpy entry points** that would undo the above or compute a forbidden routine
+  elsewhere: new dispatcher libraries (``torch._C._dispatch_library``), dispatch-key TLS setters,
+  torch's Python decompositions of the forbidden ops, numpy's C correlation functions.
+
+While the submission's cells load, a forbidden call is refused with an exception (the cell is
+skipped, as SPEC forbids routines inside functions only). Once ``arm()`` has run (after loading),
+a violation writes the routine's name to the *report* fd (a pipe whose read end only the zygote
+holds) and ends the process at once with ``VIOLATION_EXIT``: there is no exception for the
+student's code to catch, and the exit status is decided in C, so no Python state the student can
+reach undoes it. If the report fd was closed or replaced, the exit status still says "forbidden";
+only the routine's name is lost.
+
+Everything this needs (``os._exit``, ``os.write``, the armed flag, the dispatcher library
+handles) is held in closures and locals made here; nothing is stored on a module.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import warnings
+
+VIOLATION_EXIT = 86     # the worker's exit status for "used a forbidden routine or tampered"
+
+# Categories an exercise may forbid (``Exercise.forbidden``), each a pattern over aten op names.
+# ``constant_pad_nd`` is its own category: ``torch.fft`` with ``s=`` pads through it inside C++,
+# so it is forbidden below Python only where zero padding is the exercise (``pad2d``); everywhere
+# the Python-level names (``F.pad``, ``torch.constant_pad_nd``) are refused by the guard.
+CATEGORIES = {
+    "convolution": r"conv(?!ert)|thnn_conv|slow_conv|_nnpack_spatial",
+    "unfold": r"im2col|col2im|^unfold",
+    "pooling": r"pool",
+    "padding": r"^pad$|^_pad_enum$|^_pad_circular$|reflection_pad|replication_pad",
+    "constant_pad_nd": r"^constant_pad_nd$",
+}
+DEFAULT = ("convolution", "unfold", "pooling", "padding")
+
+# Dispatch keys always covered besides those where an op has a kernel: routes such as excluding
+# the backend key or running under autograd must land on our kernel, not on a missing one.
+_ALWAYS_KEYS = ("CompositeImplicitAutograd", "CPU", "CUDA", "Autograd", "AutogradCPU",
+                "AutogradCUDA")
+
+# Audit events refused outright (after ``install``; during loading and during requests alike).
+# Measured on an honest grade: the worker's own traceback reads ``tb_frame`` and ``f_code``,
+# ``collections.namedtuple`` and torch call ``sys._getframe``; those stay allowed. Frames give
+# no way past the dispatcher (its kernels and their closures are reachable from no frame), so
+# they are not the floor; what is refused is what reaches below Python or hides from it.
+_REFUSED_EVENTS = {
+    "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._current_frames",
+    "sys._current_exceptions", "sys.settrace", "sys.setprofile", "sys.addaudithook",
+    "code.__new__", "function.__new__", "mmap.__new__",
+    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+    "subprocess.Popen", "pty.spawn", "cpython.run_command", "cpython.run_file",
+    "cpython.PyInterpreterState_New", "_xxsubinterpreters.create", "setopencodehook",
+    "cpython._PySys_ClearAuditHooks", "socket.__new__", "socket.bind", "socket.connect",
+    "sys.remote_exec",
+}
+_REFUSED_PREFIXES = ("ctypes.", "_ctypes")
+# Generator and coroutine frames: no honest exercise reads them.
+_FRAME_ATTRS = {"gi_frame", "cr_frame", "ag_frame"}
+# Re-running the source of a module that implements forbidden ops in Python (``importlib.reload``,
+# ``spec.loader.exec_module``) would bring back what ``_replace_entry_points`` took away.
+_SOURCES = ("/torch/_decomp/", "/torch/_refs/", "/torch/_prims", "/torch/_inductor/decomp",
+            "/torch/nn/functional.py", "/numpy/_core/numeric.py", "/numpy/_core/multiarray.py",
+            "/numpy/core/", "/numpy/lib/_arraypad", "/numpy/lib/_stride_tricks")
+# Modules a submission may not import (they only exist to reach below Python or to compute a
+# forbidden routine elsewhere).
+_REFUSED_IMPORTS = re.compile(
+    r"^(ctypes|_ctypes|gc|cffi|_cffi_backend|mmap|_posixsubprocess|subprocess|multiprocessing|"
+    r"_xxsubinterpreters|_testcapi|_testinternalcapi|pickle|_pickle|dill|"
+    r"scipy\.(signal|ndimage)|scipy\._lib|numpy\._core\._multiarray_umath)(\.|$)")
+# Python decompositions and references torch keeps for forbidden ops, replaced by refusers.
+_DECOMP_MODULES = ("torch._decomp.decompositions", "torch._refs.nn.functional", "torch._refs",
+                   "torch._decomp", "torch._prims_common", "torch._meta_registrations")
+# numpy's C entry points for correlation and convolution.
+_NUMPY = {"numpy._core.multiarray": ("correlate", "correlate2"),
+          "numpy._core._multiarray_umath": ("correlate", "correlate2"),
+          "numpy.core.multiarray": ("correlate", "correlate2"),
+          "numpy._core.numeric": ("correlate", "convolve"),
+          "numpy.core.numeric": ("correlate", "convolve"),
+          "numpy": ("correlate", "convolve", "pad"),
+          "numpy.lib._arraypad_impl": ("pad",),
+          "numpy.lib.stride_tricks": ("sliding_window_view",),
+          "numpy.lib._stride_tricks_impl": ("sliding_window_view",)}
+# Namespaces whose kernels a submission may not replace (a custom op of the student's own is
+# harmless: whatever it calls meets the same kernels).
+_RESERVED_NS = {"aten", "prim", "prims", "quantized", "_quantized", "mkldnn", "_caffe2", "_c10d",
+                "profiler", "_test", "cudnn", "mkl", "xnnpack", "onednn"}
+
+
+# Namespaces of torch's own operators (``quantized::conv2d`` is a convolution too).
+_FORBIDDEN_NS = {"aten", "prims", "quantized", "_quantized", "mkldnn", "mkldnn_prepacked",
+                 "onednn", "xnnpack", "_caffe2", "cudnn", "miopen", "vulkan_prepack", "prepacked"}
+
+
+def forbidden_ops(categories) -> list[str]:
+    """Every aten op name (``aten::name.overload``) of the given categories that torch has."""
+    import torch
+    pats = [re.compile(CATEGORIES[c]) for c in categories if c in CATEGORIES]
+    out = []
+    for full in torch._C._dispatch_get_all_op_names():
+        ns, _, rest = full.partition("::")
+        if ns not in _FORBIDDEN_NS:
+            continue
+        base = rest.split(".")[0]
+        if base == "_pad_packed_sequence":
+            continue
+        if any(p.search(base) for p in pats):
+            out.append(full)
+    return sorted(out)
+
+
+REPORT_FD = 250          # the worker's end of the report pipe (see ``zygote``)
+_pending: list = []      # the zygote's registrar for per-exercise extras, popped by the worker
+
+
+def _make_violation():
+    """A fresh reporter: names the routine on the report fd, then ends the process in C.
+
+    Each user (dispatcher kernels, module refusers, the audit hook) gets its own, so reaching one
+    through an object a student can see (a refuser's ``__closure__``) changes none of the others;
+    the dispatcher's copy is held only by the dispatcher."""
+    _exit, _write, _encode, fd = os._exit, os.write, str.encode, REPORT_FD
+
+    def violation(what):
+        try:
+            _write(fd, _encode(str(what)[:200] + "\n", "utf-8", "replace"))
+        except BaseException:
+            pass
+        _exit(VIOLATION_EXIT)
+        raise SystemExit(VIOLATION_EXIT)      # only if _exit was tampered with: still no result
+    return violation
+
+
+def prepare(categories=DEFAULT) -> None:
+    """In the zygote, before any fork: the kernels and refusers every worker inherits (about
+    0.5 s, paid once instead of per worker). The zygote itself never calls a forbidden routine."""
+    import torch
+    import torch._decomp.decompositions  # noqa: F401  (imported now: refused once replaced)
+    import torch._refs.nn.functional  # noqa: F401
+    original = torch._C._dispatch_library
+    covered = set(_dispatcher(torch, original, categories, _make_violation()))
+    _replace_entry_points(torch, categories, _make_violation())
+
+    def extra(more):
+        _dispatcher(torch, original, more, _make_violation(), skip=covered)
+    _pending.append(extra)
+
+
+def activate(categories=DEFAULT) -> None:
+    """In the worker, after the fork and before the submission's first line: the exercise's
+    extra categories at the dispatcher (``constant_pad_nd`` for ``pad2d``) and the audit hook."""
+    extra = _pending.pop() if _pending else None
+    if extra is not None and set(categories) - set(DEFAULT):
+        extra(tuple(set(categories) - set(DEFAULT)))
+    del extra
+    _audit(_make_violation())
+
+
+# ---------------------------------------------------------------------------------- dispatcher
+def _dispatcher(torch, make_library, categories, violation, skip=()) -> list[str]:
+    C = torch._C
+    keys = [k for k in C.DispatchKey.__members__ if k != "Undefined"]
+    libs: dict = {}
+    has = C._dispatch_has_kernel_for_dispatch_key
+    done = []
+    for full in forbidden_ops(categories):
+        if full in skip:
+            continue
+        ns, name = full.split("::", 1)
+        lib = libs.get(ns)
+        if lib is None:
+            lib = libs[ns] = make_library("IMPL", ns, "", "<convkit>", 0)
+        shown = ("torch.ops." + ns + "." + name.split(".")[0])
+
+        # The kernel holds the library: the dispatcher holds the kernel (a reference Python's
+        # collector cannot see), so the library lives as long as the process, reachable from
+        # nothing a student can name.
+        def refuse(*args, _shown=shown, _lib=lib, **kwargs):
+            violation(_shown)
+
+        wanted = [k for k in keys if _has(has, full, k)]
+        for k in _ALWAYS_KEYS:
+            if k not in wanted:
+                wanted.append(k)
+        with warnings.catch_warnings():     # "overriding a previously registered kernel": yes
+            warnings.simplefilter("ignore")
+            for k in wanted:
+                try:
+                    lib.impl(name, k, refuse, False)
+                except RuntimeError:
+                    pass
+        done.append(full)
+    return done
+
+
+def _has(has, full, key) -> bool:
+    try:
+        return bool(has(full, key))
+    except (RuntimeError, TypeError):
+        return False
+
+
+# ---------------------------------------------------------------------------------- entry points
+def _refuser(what, violation):
+    def refused(*args, **kwargs):
+        violation(what)
+    refused.__convkit_wrapped__ = True
+    return refused
+
+
+def _replace_entry_points(torch, categories, violation) -> None:
+    C = torch._C
+    original = C._dispatch_library
+
+    def dispatch_library(kind, ns, *rest, _original=original, _reserved=frozenset(_RESERVED_NS)):
+        if str(ns) in _reserved or str(ns).startswith("aten"):
+            violation(f"torch.library.Library({ns!r}, {kind!r})")
+        return _original(kind, ns, *rest)
+    C._dispatch_library = dispatch_library
+    # Python-level references (decompositions, refs) are swept for every category, padding
+    # included: they are entry points a student calls, not what an allowed routine does inside.
+    categories = tuple(categories) + ("constant_pad_nd",)
+    # Python decompositions of forbidden ops compute them from allowed ones (torch._decomp's
+    # im2col is pure indexing): take them out of every table and module that holds them.
+    names = {full.split("::", 1)[1].split(".")[0] for full in forbidden_ops(categories)}
+    for modname in _DECOMP_MODULES:
+        mod = sys.modules.get(modname)
+        if mod is None:
+            continue
+        for attr, value in list(vars(mod).items()):
+            if attr.lstrip("_") in names and callable(value):
+                try:
+                    setattr(mod, attr, _refuser(f"{modname}.{attr}", violation))
+                except (AttributeError, TypeError):
+                    pass
+            elif isinstance(value, dict) and attr.endswith("table"):
+                for op in [op for op in value if _op_base(op) in names]:
+                    value[op] = _refuser(f"torch._decomp ({_op_base(op)})", violation)
+    for base in names:
+        packet = getattr(torch.ops.aten, base, None)
+        for ov in (getattr(packet, o, None) for o in getattr(packet, "overloads", lambda: [])()):
+            table = getattr(ov, "py_kernels", None)
+            if isinstance(table, dict):
+                table.clear()
+    # numpy's C-level correlation (what numpy.correlate/convolve call), under every alias.
+    for modname, attrs in _NUMPY.items():
+        mod = sys.modules.get(modname)
+        if mod is None:
+            continue
+        for attr in attrs:
+            if hasattr(mod, attr):
+                try:
+                    setattr(mod, attr, _refuser(f"{modname}.{attr}", violation))
+                except (AttributeError, TypeError):
+                    pass
+
+
+def _op_base(op) -> str:
+    name = getattr(op, "__name__", None) or str(op)
+    return name.split(".")[0].replace("aten::", "")
+
+
+# ---------------------------------------------------------------------------------- audit hook
+def _audit(violation) -> None:
+    refused, prefixes, frame_attrs = frozenset(_REFUSED_EVENTS), _REFUSED_PREFIXES, frozenset(
+        _FRAME_ATTRS)
+    imports, sources = _REFUSED_IMPORTS, _SOURCES
+    modules = sys.modules
+    startswith = str.startswith
+
+    def hook(event, args):
+        if event in refused or startswith(event, prefixes):
+            violation(event)
+        elif event == "object.__getattr__":
+            if len(args) > 1 and args[1] in frame_attrs:
+                violation(f"{event}({args[1]})")
+        elif event == "import":
+            name = args[0] if args else ""
+            if isinstance(name, str) and imports.match(name) and name not in modules:
+                # Refused, not a violation: nothing ran yet, and a notebook that imports
+                # scipy.signal at top level for a comparison loses that cell, not everything.
+                raise ImportError(f"importing {name} is not allowed in graded code")
+        elif event == "exec":
+            code = args[0] if args else None
+            filename = getattr(code, "co_filename", "")
+            if isinstance(filename, str) and any(part in filename for part in sources):
+                violation(f"re-running {filename.rsplit('/site-packages/', 1)[-1]}")
+        elif event == "open":
+            path, mode = (args + (None, None))[:2]
+            if isinstance(path, (bytes, bytearray)):
+                path = bytes(path).decode("utf-8", "replace")
+            if isinstance(path, str) and _proc_danger(path, mode):
+                violation(f"open({path})")
+
+    sys.addaudithook(hook)
+
+
+def _proc_danger(path: str, mode) -> bool:
+    """Writing anything under /proc, or reading a process's memory, maps or pagemap."""
+    if not path.startswith("/proc/") and not path.startswith("/dev/mem"):
+        return False
+    writing = isinstance(mode, str) and any(c in mode for c in "wa+x") or (
+        isinstance(mode, int) and mode & (os.O_WRONLY | os.O_RDWR))
+    leaf = path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(writing) or leaf in ("mem", "pagemap", "map_files", "kcore", "syscall", "environ")

@@ -1,0 +1,47 @@
+# Hostile submission for tests/test_isolation.py: walks sys._getframe up to the worker's frames and switches its guard off.
+# attacked: corr2d. Conv2D and learn_kernel are honest (they use the private copy _corr2d_ok).
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+import sys
+
+
+def corr2d(X, K):
+    f = sys._getframe()
+    while f is not None:
+        for v in list(f.f_locals.values()):
+            if hasattr(v, "__torch_function__") and hasattr(v, "ops"):
+                type(v).__torch_function__ = lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {}))
+        f = f.f_back
+    return F.conv2d(X[None, None], K[None, None])[0, 0]
+
+
+def _corr2d_ok(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return _corr2d_ok(x, self.weight) + self.bias
+
+
+def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):
+    K = torch.zeros(kernel_size, dtype=X.dtype, device=X.device, requires_grad=True)
+    for _ in range(num_epochs):
+        l = ((_corr2d_ok(X, K) - Y) ** 2).sum()
+        l.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+            K.grad.zero_()
+    return K.detach()

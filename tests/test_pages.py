@@ -1,0 +1,101 @@
+"""The pages a person reads (a student's feedback, the class report) in a real headless Chromium,
+with a CJK font installed: every image loads, no script error reaches the console, the Chinese
+terms are drawn with a CJK font, and a screenshot is taken (kept under the test's tmp folder,
+for a person to look at).
+
+A probe script is added to a copy of each page: it records whether every image decoded
+(``naturalWidth > 0``) in the DOM that ``--dump-dom`` prints. `make test` installs chromium and
+fonts-noto-cjk where it runs as root; elsewhere these tests skip, saying why.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from autograder.classroom import run_class
+from support import CORPUS, home
+
+CC = home("corr2d")     # the assignment the pages are made for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def _cjk_font() -> bool:
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(out.strip())
+
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not _cjk_font(), reason="no CJK font is installed (apt-get install fonts-noto-cjk)"),
+]
+
+PROBE = """<script>
+window.addEventListener('load', () => {
+  const imgs = Array.from(document.images);
+  document.body.setAttribute('data-probe',
+    imgs.length + ':' + imgs.filter(i => i.complete && i.naturalWidth > 0).length);
+});
+</script>"""
+
+
+def _chromium(*args, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           "--enable-logging=stderr", "--v=0", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _look(page: Path, shots: Path) -> dict:
+    """Screenshot ``page`` and read its probed DOM; returns what was seen."""
+    probed = page.with_name(page.stem + ".probed.html")
+    probed.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    shot = shots / (page.parent.name + "-" + page.stem + ".png")
+    r = _chromium("--window-size=1200,1800", f"--screenshot={shot}", probed.as_uri())
+    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", probed.as_uri())
+    console = [line for line in (r.stderr + dom.stderr).splitlines() if "CONSOLE" in line]
+    m = re.search(r'data-probe="(\d+):(\d+)"', dom.stdout)
+    return {"shot": shot, "console": console, "images": (int(m[1]), int(m[2])) if m else None,
+            "dom": dom.stdout}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("pages")
+    for student, src in (("ada", "ok_double_loop.py"), ("bob", "bug_flipped_kernel.py"),
+                         ("cy", "bug_zeros_float32.py")):
+        d = course / "submitted" / student / CC
+        d.mkdir(parents=True)
+        shutil.copy(CORPUS / CC / src, d / f"{CC}.py")
+    run_class(course, jobs=1, isolation="none")
+    return course
+
+
+def _nonblank(png: Path) -> bool:
+    from PIL import Image
+    with Image.open(png) as im:
+        lo, hi = im.convert("L").getextrema()
+    return hi - lo > 100
+
+
+def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
+    page = course / "feedback" / "bob" / CC / "feedback.html"
+    seen = _look(page, tmp_path)
+    assert seen["console"] == []
+    assert _nonblank(seen["shot"])
+    assert "图像卷积" in seen["dom"] and "Your `Conv2D` is right" in seen["dom"]
+    assert "Property: corr2d(X, K)" in seen["dom"]
+
+
+def test_the_class_report_renders_every_image(course, tmp_path):
+    seen = _look(course / "class_report.html", tmp_path)
+    assert seen["console"] == []
+    total, loaded = seen["images"]
+    assert total >= 1 and loaded == total
+    assert _nonblank(seen["shot"])

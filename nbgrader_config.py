@@ -16,8 +16,8 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 # The folder holding this file is the course root (traitlets sets __file__ when loading config).
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
-# The assignments of the course, in teaching order (D2L chapter 6, 卷积神经网络).
-ASSIGNMENTS = ["cross_correlation", "padding_stride", "channels"]
+# The assignments of the course are not listed here: nbgrader finds each in `solutions/<id>/`, and
+# the kit's one list (ids, teaching order) is `autograder/assignments/` (`python -m autograder ids`).
 
 # Course identity and layout.
 c.CourseDirectory.root = ROOT                       # course folder = repository root

@@ -493,11 +493,10 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     return summary
 
 
-TEACHING_ORDER = ("cross_correlation", "padding_stride", "channels")   # D2L 6.2, 6.3, 6.4
-
-
 def _teaching_order(a: str):
-    return (TEACHING_ORDER.index(a), "") if a in TEACHING_ORDER else (len(TEACHING_ORDER), a)
+    # The book's order, from each assignment's declared section (assignments/ is the one source).
+    from .assignments import teaching_order
+    return teaching_order(a)
 
 
 def gradebook_url(course: Path, given: str | None) -> str | None:

@@ -3,6 +3,7 @@
     python -m autograder grade PATH --assignment ID --json OUT   grade one submission
     python -m autograder check PATH [--assignment ID]             a student's check of a notebook
     python -m autograder class COURSE [--jobs N]                  grade a whole nbgrader course
+    python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
 grade (unreadable path, unknown assignment).
@@ -73,14 +74,13 @@ def cmd_grade(args) -> int:
 
 
 def _known_ids() -> list[str]:
-    from .assignments import all_assignments
-    from .classroom import _teaching_order
-    return sorted(all_assignments(), key=_teaching_order)
+    from .assignments import ids
+    return list(ids())
 
 
 def _ids_in(name: str, known: list[str]) -> list[str]:
     """The known ids that ``name`` is, or holds as a whole word (``_``, ``-``, spaces and the like
-    around it count as word breaks: ``cross_correlation-Copy1``, ``hw_padding_stride``)."""
+    around it count as word breaks: ``<id>-Copy1``, ``hw_<id>``)."""
     low = name.lower()
     if low in known:
         return [low]
@@ -200,7 +200,7 @@ def main(argv=None) -> int:
                             "notebook's file name or folder)")
         else:
             sp.add_argument("path", help="a .py module, an .ipynb notebook, or a folder holding one")
-            sp.add_argument("--assignment", required=True, help="assignment id, e.g. cross_correlation")
+            sp.add_argument("--assignment", required=True, help="assignment id (see `ids`)")
         sp.add_argument("--isolation", choices=["sandbox", "process", "none"], default=default_isolation,
                         help="sandbox: bubblewrap namespaces + unprivileged worker (grading); "
                              "process: a forked worker with resource limits; none: in this process")
@@ -231,5 +231,15 @@ def main(argv=None) -> int:
                    "when it exists)")
     k.set_defaults(func=cmd_class)
 
+    i = sub.add_parser("ids", help="print the assignment ids, one a line, in teaching order "
+                       "(what make release and scripts iterate over; imports no torch)")
+    i.set_defaults(func=cmd_ids)
+
     args = p.parse_args(argv)
     return args.func(args)
+
+
+def cmd_ids(args) -> int:
+    for a in _known_ids():
+        print(a)
+    return 0

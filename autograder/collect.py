@@ -9,10 +9,11 @@ A thin wrapper around ``nbgrader zip_collect``: the archive is copied to
 ``COURSE/submitted/<student_id>/<assignment>/``, where ``make grade`` (and ``nbgrader autograde``)
 look for it. Importing again replaces a student's earlier submission of that assignment.
 
-File naming inside the archive (the default regexp accepts all three; folders above are ignored):
+File naming inside the archive (the default regexp accepts all three; folders above are ignored;
+the examples are for an assignment ``hw1``):
 
-* a folder per student: ``<student_id>/<assignment>.ipynb``  (``ada_lovelace/channels.ipynb``);
-* flat: ``<student_id>_<assignment>.ipynb``                   (``ada_lovelace_channels.ipynb``);
+* a folder per student: ``<student_id>/<assignment>.ipynb``  (``ada_lovelace/hw1.ipynb``);
+* flat: ``<student_id>_<assignment>.ipynb``                   (``ada_lovelace_hw1.ipynb``);
 * a zip per student, ``<student_id>.zip`` holding ``<assignment>.ipynb`` (nbgrader extracts nested
   archives into a folder named after them).
 
@@ -21,8 +22,8 @@ Student ids may contain underscores: the id is everything before ``/<assignment>
 named groups ``student_id`` and ``file_id`` (nbgrader's ``FileNameCollectorPlugin.named_regexp``), in
 which ``{assignment}`` stands for the assignment id. As in nbgrader it is applied with ``re.match``
 to the FULL path of each extracted file, so start it with ``.*/``. ``file_id`` is the notebook's
-name in ``submitted/``. Example for Canvas (``doejohn_12345_67890_channels.ipynb``, also
-``doejohn_LATE_12345_67890_channels.ipynb``)::
+name in ``submitted/``. Example for Canvas (``doejohn_12345_67890_hw1.ipynb``, also
+``doejohn_LATE_12345_67890_hw1.ipynb``)::
 
     .*/(?P<student_id>[a-z]+)_(?:LATE_)?\\d+_\\d+_(?P<file_id>{assignment}\\.ipynb)$
 
@@ -47,10 +48,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .assignments import ids
+
 ROOT = Path(__file__).resolve().parents[1]
-# The kit's assignments, in teaching order (as in nbgrader_config.py). Kept here so that importing
-# this module (and collecting) never loads torch.
-ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
+# The kit's assignments, in teaching order: the module names of autograder/assignments/, read
+# without importing them, so that collecting never loads torch.
+ASSIGNMENTS = ids()
 # The student id never starts with a dot: macOS archives hold "__MACOSX/<id>/._<name>" copies.
 DEFAULT_REGEXP = r".*/(?P<student_id>[^/.][^/]*?)[/_](?P<file_id>{assignment}\.ipynb)$"
 

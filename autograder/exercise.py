@@ -63,9 +63,13 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Assignment:
-    id: str
+    id: str                        # the module's name in assignments/; names folders and notebooks
     title: str
     exercises: tuple = field(default_factory=tuple)
+    # The book's section ("6.2"): the course is taught, and every list of assignments shown, in
+    # this order. Written as a literal keyword (section="6.2"): ``assignments.ids`` reads it from
+    # the source, without importing torch.
+    section: str = ""
 
     @property
     def points(self) -> float:

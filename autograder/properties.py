@@ -1,16 +1,19 @@
-"""Reusable checks for functions whose answer is a cross-correlation.
+"""Reusable checks for tensor functions, and the ``Task`` that describes one.
 
-``corr2d``, ``corr2d_pad_stride`` and the multi-channel functions differ only in the shapes of
-their inputs and in their keyword arguments; each is described once as a ``ConvTask`` and gets
-its checks from the builders below (values against the float64 oracle, the reference solution,
-dtype and device, gradients, inputs untouched, the chapter's ideas). Every check demands correct
-values too: no point is given for merely not doing something.
+A ``Task`` declares a function's tensor inputs (their shapes as a strategy), its other arguments,
+the float64 oracle, the error scale SPEC's bound grows with, and which inputs get gradients (with
+their oracle). The builders below turn it into checks (values against the oracle, the reference
+solution, dtype and device, gradients, inputs untouched), so every exercise that is a tensor
+function gets them: the cross-correlations (``ConvTask``), ``pad2d`` and ``Conv2D``'s forward.
+The chapter's ideas (translation equivariance, linearity, locality) are written for ``corr2d``.
+Every check demands correct values too: no point is given for merely not doing something.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import torch
 from hypothesis import strategies as st
@@ -21,27 +24,88 @@ from .strategies import float_tensor, int_tensor, maybe_strided
 
 
 @dataclass(frozen=True)
-class ConvTask:
-    name: str
+class Task:
+    """A tensor function under test, as the check builders see it.
+
+    A case is a dict: each input's tensor under its name, plus the other arguments (padding,
+    stride, ...) and, starting with "_", answers cached on it (``memo``)."""
+    name: str                         # the function called, and named in messages
     call_sig: str                     # how the call reads in messages: "corr2d(X, K)"
-    shapes: object                    # strategy of (X_shape, K_shape, kwargs)
+    shapes: object                    # strategy of (one shape per input..., {other case keys})
+    oracle: Callable                  # oracle(case) -> the float64 answer
+    error_scale: Callable             # error_scale(case) -> S, or (S, M): see ``tolerance``
+    inputs: tuple = ("X", "K")        # the tensor inputs, in call order (the first sets the dtype)
+    grads: tuple = ("X", "K")         # the inputs whose gradients are checked, in their order...
+    # ... and their oracle: grad_oracle(case, G) -> one (gradient, error scale) per entry of grads
+    grad_oracle: Callable | None = None
     hints: tuple = ()                 # (text, fn(case) -> the answer that mistake would give)
-    kwarg_names: tuple = ()           # keyword arguments passed through (padding, stride)
+    kwarg_names: tuple = ()           # case keys passed by keyword (padding, stride)
+    positional: tuple = ()            # case keys passed positionally after the inputs (padding)
+    late: object = None               # strategy of a dict of case keys drawn after the inputs
+    exact: bool = False               # the values must equal the oracle's (no arithmetic: pad2d)
+    oracle_says: str = "torch's float64 conv2d (cross-correlation)"   # what the oracle is
+    returns: str = ""                 # what "returned" in messages (default: name)
+    # How the call is made where it is not a plain function call (Conv2D's forward):
+    # call(student, case, grad=None | {"wrt": [names], "out": G}, return_inputs=False) -> Result
+    call: Callable | None = None
+    context: Callable | None = None   # context(case) -> the header of a message
+    grad_labels: tuple = ()           # names of grads in messages (default: grads)
 
     def kwargs(self, case) -> dict:
         return {k: case[k] for k in self.kwarg_names if k in case}
 
-    def run(self, student, case, **extra):
-        return student.call(self.name, case["X"], case["K"], **self.kwargs(case), **extra)
+    def dtype(self, case):
+        return case[self.inputs[0]].dtype
+
+    def args(self, case, dtype=None) -> list:
+        tensors = [case[n] if dtype is None else case[n].to(dtype) for n in self.inputs]
+        return tensors + [case[k] for k in self.positional]
+
+    def run(self, student, case, grad=None, **extra):
+        """Call the student's function on ``case``; ``grad``: the upstream gradient G to send
+        back through the result (the gradients of ``grads`` come back)."""
+        wire = None if grad is None else {"wrt": list(self.grads), "out": grad}
+        if self.call is not None:
+            return self.call(student, case, grad=wire, **extra)
+        if wire is not None:
+            extra["grad"] = {"wrt": [self.inputs.index(n) for n in self.grads], "out": grad}
+        return student.call(self.name, *self.args(case), **self.kwargs(case), **extra)
 
     def expected(self, case) -> torch.Tensor:
-        return memo(case, "_expected", lambda: oracle.conv(
-            case["X"], case["K"], case.get("padding", 0), case.get("stride", 1)))
+        return memo(case, "_expected", lambda: self.oracle(case))
 
     def scale(self, case):
         """What the error bound scales with (see ``tolerance``)."""
-        return memo(case, "_scale", lambda: oracle.scale(
-            case["X"], case["K"], case.get("padding", 0), case.get("stride", 1)))
+        return memo(case, "_scale", lambda: self.error_scale(case))
+
+    def expected_grads(self, case, G) -> list:
+        return memo(case, "_grads", lambda: list(self.grad_oracle(case, G)))
+
+
+def _conv_args(case):
+    return case["X"], case["K"], case.get("padding", 0), case.get("stride", 1)
+
+
+def _conv_grads(case, G):
+    X, K, padding, stride = _conv_args(case)
+    gX, gK = oracle.conv_grads(X, K, G, padding, stride)
+    aX, aK = oracle.conv_grads(X, K, G, padding, stride, absolute=True)
+    return (gX, aX), (gK, aK)
+
+
+def ConvTask(name: str, call_sig: str, shapes, hints: tuple = (), kwarg_names: tuple = ()) -> Task:
+    """A function whose answer is ``oracle.conv(X, K, padding, stride)``: shapes is a strategy of
+    (X_shape, K_shape, {padding, stride...})."""
+    return Task(name, call_sig, shapes, oracle=_conv_expected, error_scale=_conv_scale,
+                grad_oracle=_conv_grads, hints=hints, kwarg_names=kwarg_names)
+
+
+def _conv_expected(case):
+    return oracle.conv(*_conv_args(case))
+
+
+def _conv_scale(case):
+    return oracle.scale(*_conv_args(case))
 
 
 def memo(case: dict, key: str, compute):
@@ -56,7 +120,7 @@ def memo(case: dict, key: str, compute):
 
 # ---- case strategies --------------------------------------------------------------------------
 
-def cases(task: ConvTask, values: str = "int", dtypes=None, strided: bool = False):
+def cases(task: Task, values: str = "int", dtypes=None, strided: bool = False):
     if dtypes is None:
         # One strategy object per (task, values, strided): checks drawing the same cases share
         # one example stream (``streams`` makes it once).
@@ -65,22 +129,24 @@ def cases(task: ConvTask, values: str = "int", dtypes=None, strided: bool = Fals
 
 
 @lru_cache(maxsize=None)
-def _default_cases(task: ConvTask, values: str, strided: bool):
+def _default_cases(task: Task, values: str, strided: bool):
     return _cases(task, values, st.just(torch.float64), strided)
 
 
-def _cases(task: ConvTask, values: str, dtypes, strided: bool):
+def _cases(task: Task, values: str, dtypes, strided: bool):
 
     @st.composite
     def build(draw):
-        x_shape, k_shape, kw = draw(task.shapes)
+        *shapes, kw = draw(task.shapes)
         dtype = draw(dtypes)
         make = int_tensor if values == "int" else float_tensor
-        X = draw(make(x_shape, dtype))
-        K = draw(make(k_shape, dtype))
+        tensors = [draw(make(shape, dtype)) for shape in shapes]
         if strided:
-            X, K = maybe_strided(draw, X), maybe_strided(draw, K)
-        return {"X": X, "K": K, **kw}
+            tensors = [maybe_strided(draw, t) for t in tensors]
+        case = {**dict(zip(task.inputs, tensors)), **kw}
+        if task.late is not None:
+            case.update(draw(task.late))
+        return case
     return build()
 
 
@@ -93,8 +159,15 @@ def tolerance(scale, dtype) -> torch.Tensor:
     return oracle.bound(S, dtype, M)
 
 
-def header(task: ConvTask, case: dict) -> show.Lazy:
+def header(task: Task, case: dict):
+    if task.context is not None:
+        return task.context(case)
     return show.Lazy(lambda: f"For {task.call_sig} with\n{show.indent(show.case(case))}")
+
+
+def _names(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def require_tensor(r, what: str, context: str) -> torch.Tensor:
@@ -191,11 +264,11 @@ def _raise(error: type, message: str, hint: tuple[str, set]):
     raise e
 
 
-def check_result(task: ConvTask, r, case: dict, exact: bool = False) -> torch.Tensor:
+def check_result(task: Task, r, case: dict, exact: bool = False) -> torch.Tensor:
     ctx = header(task, case)
-    got = require_tensor(r, task.name, ctx)
-    require_close(got, task.expected(case), task.scale(case), case["X"].dtype, ctx,
-                  task.hints, case, exact)
+    got = require_tensor(r, task.returns or task.name, ctx)
+    require_close(got, task.expected(case), task.scale(case), task.dtype(case), ctx,
+                  task.hints, case, exact or task.exact)
     return got
 
 
@@ -206,25 +279,26 @@ def named(check: Check, name: str, says: str, **changes) -> Check:
     return dataclasses.replace(check, name=name, says=says, **changes)
 
 
-def book(task: ConvTask, examples: list[tuple[dict, list]], points: float) -> Check:
+def book(task: Task, examples: list[tuple[dict, list]], points: float) -> Check:
     """The book's worked examples, with the book's numbers."""
     def verify(student, case):
         expected = torch.tensor(case["_book"], dtype=torch.float64)
         c = {k: v for k, v in case.items() if not k.startswith("_")}
         r = task.run(student, c)
         ctx = header(task, c) + "\n(the book's example)"
-        got = require_tensor(r, task.name, ctx)
-        require_close(got, expected, task.scale(c), c["X"].dtype, ctx, task.hints, c)
+        got = require_tensor(r, task.returns or task.name, ctx)
+        require_close(got, expected, task.scale(c), task.dtype(c), ctx, task.hints, c,
+                      task.exact)
     exs = tuple({**case, "_book": expected} for case, expected in examples)
     return Check("book example", points, "the book's worked example gives the book's numbers",
                  verify, None, exs)
 
 
-def output_shape(task: ConvTask, points: float) -> Check:
+def output_shape(task: Task, points: float) -> Check:
     def verify(student, case):
         r = task.run(student, case)
         ctx = header(task, case)
-        got = require_tensor(r, task.name, ctx)
+        got = require_tensor(r, task.returns or task.name, ctx)
         expected = task.expected(case)
         if tuple(got.shape) != tuple(expected.shape):
             raise ValuesWrong(f"{ctx}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
@@ -235,15 +309,15 @@ def output_shape(task: ConvTask, points: float) -> Check:
                  verify, cases(task, "int"))
 
 
-def values_int(task: ConvTask, points: float) -> Check:
+def values_int(task: Task, points: float) -> Check:
     def verify(student, case):
         check_result(task, task.run(student, case), case)
     return Check("values (small integers)", points,
-                 f"{task.call_sig} equals torch's float64 conv2d (cross-correlation) on small "
-                 f"integer inputs", verify, cases(task, "int"))
+                 f"{task.call_sig} equals {task.oracle_says} on small integer inputs",
+                 verify, cases(task, "int"))
 
 
-def values_float(task: ConvTask, points: float) -> Check:
+def values_float(task: Task, points: float) -> Check:
     def verify(student, case):
         check_result(task, task.run(student, case), case)
     return Check("values (random floats)", points,
@@ -252,21 +326,22 @@ def values_float(task: ConvTask, points: float) -> Check:
                  verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64]), True))
 
 
-def matches_reference(task: ConvTask, points: float) -> Check:
+def matches_reference(task: Task, points: float) -> Check:
     def verify(student, case):
         ctx = header(task, case)
-        got = require_tensor(task.run(student, case), task.name, ctx)
+        got = require_tensor(task.run(student, case), task.returns or task.name, ctx)
         ref = reference.solution(task.name)
         if ref is not None:
             def run_reference():
                 with torch.no_grad():
-                    return ref(case["X"].to(torch.float64), case["K"].to(torch.float64),
+                    return ref(*task.args(case, torch.float64),
                                **task.kwargs(case)).to(torch.float64)
             expected = memo(case, "_reference", run_reference)
         else:   # on a student's machine the kit has no solutions: the oracle stands in
             expected = task.expected(case)
-        require_close(got, expected, task.scale(case), case["X"].dtype,
-                      ctx + "\n(compared with the kit's reference solution)", task.hints, case)
+        require_close(got, expected, task.scale(case), task.dtype(case),
+                      ctx + "\n(compared with the kit's reference solution)", task.hints, case,
+                      task.exact)
     return Check("matches the reference", points,
                  "the result matches the kit's reference solution on random inputs",
                  verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64])))
@@ -284,51 +359,54 @@ def require_dtype_device(r, X: torch.Tensor, device: str, context, what: str) ->
                        f"create tensors with device=X.device.")
 
 
-def dtype_device(task: ConvTask, points: float) -> Check:
+def dtype_device(task: Task, points: float,
+                 dtypes: tuple = (torch.float64, torch.float32)) -> Check:
     def verify(student, case):
         r = task.run(student, case)
-        require_dtype_device(r, case["X"], student.device, header(task, case), task.name)
+        require_dtype_device(r, case[task.inputs[0]], student.device, header(task, case),
+                             task.returns or task.name)
         check_result(task, r, case)
     return Check("dtype and device", points,
                  "the result has X's dtype (float32 stays float32, float64 stays float64) and lives "
-                 "on X's device", verify,
-                 cases(task, "int", st.sampled_from([torch.float64, torch.float32])), needs_values=True)
+                 "on X's device", verify, cases(task, "int", st.sampled_from(list(dtypes))),
+                 needs_values=True)
 
 
-def gradients(task: ConvTask, points: float) -> Check:
+def gradients(task: Task, points: float) -> Check:
     base = cases(task, "float", st.sampled_from([torch.float64, torch.float32]))
 
     @st.composite
     def with_upstream(draw):
         case = draw(base)
         out = task.expected(case).shape
-        case["_G"] = draw(float_tensor(tuple(out), case["X"].dtype, scale=1.0))
+        case["_G"] = draw(float_tensor(tuple(out), task.dtype(case), scale=1.0))
         return case
+
+    labels = task.grad_labels or task.grads
+    # The grads are compared with those of the oracle's own computation.
+    of = "torch's conv2d" if task.oracle_says.startswith("torch's float64 conv2d") else "the oracle"
 
     def verify(student, case):
         c = {k: v for k, v in case.items() if not k.startswith("_")}
         G = case["_G"]
-        r = task.run(student, c, grad={"wrt": [0, 1], "out": G})
+        r = task.run(student, c, grad=G)
         ctx = header(task, c)
         check_result(task, r, c)
-        if r.grads is None:
+        if r.grads is None or len(r.grads) < len(task.grads):
+            tensors = _names(task.grad_labels or task.inputs)
             raise Mismatch(f"{ctx}\nno gradient flows back from the result: it is not connected to "
-                           f"X and K by autograd. Build it from tensor operations on X and K (no "
+                           f"{tensors} by autograd. Build it from tensor operations on {tensors} (no "
                            f".item(), float(), .tolist(), torch.tensor(...) of values, or .detach()).")
-        gX, gK = memo(case, "_grads", lambda: oracle.conv_grads(
-            c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1)))
-        aX, aK = memo(case, "_agrads", lambda: oracle.conv_grads(
-            c["X"], c["K"], G, c.get("padding", 0), c.get("stride", 1), absolute=True))
-        for label, got, want, scale in (("X", r.grads[0], gX, aX), ("K", r.grads[1], gK, aK)):
+        for label, got, (want, scale) in zip(labels, r.grads, task.expected_grads(case, G)):
             if got is None:
                 raise Mismatch(f"{ctx}\nno gradient reaches {label}: the result does not depend on "
                                f"{label} through autograd.")
-            require_close(got, want, scale, c["X"].dtype,
+            require_close(got, want, scale, task.dtype(c),
                           f"{ctx}\nthe gradient with respect to {label} (upstream gradient G = "
                           f"{show.tensor(G)})", error=Mismatch)
     return Check("gradients", points,
-                 "a backward pass through the result gives the same gradients for X and K as "
-                 "torch's conv2d", verify, with_upstream(), needs_values=True)
+                 f"a backward pass through the result gives the same gradients for {_names(labels)} "
+                 f"as {of}", verify, with_upstream(), needs_values=True)
 
 
 def require_untouched(r, context, **before) -> None:
@@ -342,20 +420,23 @@ def require_untouched(r, context, **before) -> None:
                            f"the call {label} = {show.tensor(now)}. Inputs must be left untouched.")
 
 
-def untouched(task: ConvTask, points: float) -> Check:
+def untouched(task: Task, points: float, inputs: tuple | None = None) -> Check:
+    """``inputs``: those the call returns after it (default: all; Conv2D's forward takes only X)."""
+    inputs = inputs or task.inputs
+
     def verify(student, case):
         r = task.run(student, case, return_inputs=True)
         check_result(task, r, case)
-        require_untouched(r, header(task, case), X=case["X"], K=case["K"])
+        require_untouched(r, header(task, case), **{n: case[n] for n in inputs})
     return Check("inputs untouched", points,
-                 "the inputs X and K are never modified in place", verify, cases(task, "int"),
-                 needs_values=True)
+                 f"the inputs {_names(inputs)} are never modified in place", verify,
+                 cases(task, "int"), needs_values=True)
 
 
 # ---- the chapter's ideas, in the book's words -------------------------------------------------
 # These three are written for 2-D X and K without padding or stride (``corr2d``).
 
-def translation_equivariance(task: ConvTask, points: float) -> Check:
+def translation_equivariance(task: Task, points: float) -> Check:
     """Shifting X shifts Y (平移不变性): corr2d(X[:, 1:], K) == corr2d(X, K)[:, 1:]."""
     base = cases(task, "int")     # built once: making a composite strategy reads its source
 
@@ -383,7 +464,7 @@ def translation_equivariance(task: ConvTask, points: float) -> Check:
                  verify, wide(), needs_values=True)
 
 
-def linearity(task: ConvTask, points: float) -> Check:
+def linearity(task: Task, points: float) -> Check:
     """corr2d(aX1 + bX2, K) == a corr2d(X1, K) + b corr2d(X2, K), and the same in K."""
     base = cases(task, "int")
 
@@ -411,7 +492,7 @@ def linearity(task: ConvTask, points: float) -> Check:
                  verify, two(), needs_values=True)
 
 
-def locality(task: ConvTask, points: float) -> Check:
+def locality(task: Task, points: float) -> Check:
     """Changing a pixel changes only the outputs whose window covers it (局部性)."""
     base = cases(task, "int")
 

@@ -30,7 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
+sys.path.insert(0, str(ROOT))
+from autograder.assignments import ids  # noqa: E402  (module names only: no torch)
+
+ASSIGNMENTS = ids()
 
 
 def notebook_from_module(release: Path, module_src: str) -> dict:
@@ -55,8 +58,8 @@ def build_class(n: int, course: Path, buggy_share: float = 0.5) -> list[tuple[st
     corpus = {a: sorted((ROOT / "tests" / "corpus" / a).glob("*.py")) for a in ASSIGNMENTS}
     made, seen = [], {a: [0, 0] for a in ASSIGNMENTS}      # per assignment: correct, buggy so far
     for i in range(n):
-        a = ASSIGNMENTS[i % 3]
-        k = i // 3                                          # this assignment's k-th submission
+        a = ASSIGNMENTS[i % len(ASSIGNMENTS)]
+        k = i // len(ASSIGNMENTS)                           # this assignment's k-th submission
         buggy = int((k + 1) * buggy_share) > int(k * buggy_share)
         files = [p for p in corpus[a] if p.name.startswith("bug_" if buggy else "ok_")]
         src = files[seen[a][buggy] % len(files)].read_text()
@@ -143,12 +146,13 @@ def check_latency() -> float:
     code = ("import contextlib, io, time, torch\nfrom autograder.cli import main\n"
             "t = time.perf_counter()\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    main(['check', '{nb}', '--assignment', 'cross_correlation'])\n"
+            "    main(['check', '{nb}', '--assignment', '{a}'])\n"
             "print(time.perf_counter() - t)\n")
-    nb = ROOT / "demo" / "course" / "submitted" / "ada_lovelace" / "cross_correlation" / "cross_correlation.ipynb"
+    a = ASSIGNMENTS[0]      # the course's first; the demo's ada_lovelace submitted every assignment
+    nb = ROOT / "demo" / "course" / "submitted" / "ada_lovelace" / a / f"{a}.ipynb"
     times = []
     for _ in range(3):
-        r = subprocess.run([PY, "-c", code.format(nb=nb)], capture_output=True, text=True, cwd=ROOT)
+        r = subprocess.run([PY, "-c", code.format(nb=nb, a=a)], capture_output=True, text=True, cwd=ROOT)
         times.append(float(r.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 

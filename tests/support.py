@@ -1,12 +1,26 @@
-"""Shared helpers for the kit's tests: grading a file and reading results by exercise."""
+"""Shared helpers for the kit's tests: the course as ``autograder/assignments/`` declares it,
+grading a file and reading results by exercise.
+
+No test names an assignment id (``test_one_source.py``): a test about an exercise finds its
+assignment with ``home``; a test about the course iterates ``ASSIGNMENTS``.
+"""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from autograder.assignments import find_exercise, ids, in_order
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
-ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
+ASSIGNMENTS = ids()                                  # teaching order
+EXERCISES = {a.id: tuple(e.name for e in a.exercises) for a in in_order()}
+POINTS = {e.name: e.points for a in in_order() for e in a.exercises}
+
+
+def home(exercise: str) -> str:
+    """The id of the assignment that declares ``exercise``."""
+    return find_exercise(exercise)[0].id
 
 
 def by_exercise(results: dict) -> dict[str, dict]:

@@ -2,7 +2,7 @@
 
 One temporary nbgrader course is graded once by ``python -m autograder class`` (module fixture);
 the other tests reuse it in-process with isolation "none". Submissions are kept cheap: one correct
-``cross_correlation`` module, one with a flipped kernel, one missing a function, one that makes
+module of the assignment holding ``corr2d`` (``CC``), one with a flipped kernel, one missing a function, one that makes
 the grading itself fail (a broken symlink), an empty folder and an unknown assignment folder.
 """
 from __future__ import annotations
@@ -18,8 +18,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from support import ASSIGNMENTS, home
 
 ROOT = Path(__file__).resolve().parents[1]
+CC = home("corr2d")
 
 OK = '''import torch
 from torch import nn
@@ -55,20 +57,20 @@ CSV_HEAD = ["student_id", "last_name", "first_name", "email", "score", "max_scor
 def _write_course(course: Path) -> None:
     sub = course / "submitted"
     for student, text in (("ada", OK), ("bob", FLIPPED), ("cy", NO_LEARN)):
-        d = sub / student / "cross_correlation"
+        d = sub / student / CC
         d.mkdir(parents=True)
-        (d / "cross_correlation.py").write_text(text)
-    crash = sub / "dan" / "cross_correlation"
+        (d / f"{CC}.py").write_text(text)
+    crash = sub / "dan" / CC
     crash.mkdir(parents=True)
     # A hostile input that makes grading itself fail: a module that is a dangling symlink.
-    os.symlink("/nonexistent/convkit/cross_correlation.py", crash / "cross_correlation.py")
-    (sub / "eve" / "cross_correlation").mkdir(parents=True)        # empty submission
+    os.symlink(f"/nonexistent/convkit/{CC}.py", crash / f"{CC}.py")
+    (sub / "eve" / CC).mkdir(parents=True)        # empty submission
     (sub / "ada" / "not_an_assignment").mkdir(parents=True)         # unknown folder
     (sub / "ada" / "not_an_assignment" / "x.py").write_text("pass\n")
     # nbgrader's own files in the output folders must survive.
-    keep = course / "autograded" / "ada" / "cross_correlation"
+    keep = course / "autograded" / "ada" / CC
     keep.mkdir(parents=True)
-    (keep / "cross_correlation.ipynb").write_text("{}")
+    (keep / f"{CC}.ipynb").write_text("{}")
 
 
 def _args(course, **kw):
@@ -79,7 +81,7 @@ def _args(course, **kw):
 
 
 def _results(course, student):
-    return json.loads((course / "autograded" / student / "cross_correlation" / "results.json").read_text())
+    return json.loads((course / "autograded" / student / CC / "results.json").read_text())
 
 
 def _ex(results, name):
@@ -101,15 +103,15 @@ def course(tmp_path_factory):
 
 def test_cli_class_command(tmp_path):
     """`python -m autograder class` end to end, on a course that needs no student code run."""
-    (tmp_path / "submitted" / "eve" / "cross_correlation").mkdir(parents=True)
+    (tmp_path / "submitted" / "eve" / CC).mkdir(parents=True)
     (tmp_path / "submitted" / "eve" / "homework9").mkdir(parents=True)
     proc = subprocess.run([sys.executable, "-m", "autograder", "class", str(tmp_path), "--jobs", "1"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "graded 1" in proc.stdout and "homework9" in proc.stdout
     assert "not a known assignment" in proc.stdout
-    for f in ("grades.csv", "class_report.html", "autograded/eve/cross_correlation/results.json",
-              "feedback/eve/cross_correlation/feedback.html"):
+    for f in ("grades.csv", "class_report.html", f"autograded/eve/{CC}/results.json",
+              f"feedback/eve/{CC}/feedback.html"):
         assert (tmp_path / f).is_file(), f
     assert _results(tmp_path, "eve")["score"] == 0
     proc = subprocess.run([sys.executable, "-m", "autograder", "class", str(tmp_path / "nope")],
@@ -119,7 +121,7 @@ def test_cli_class_command(tmp_path):
 
 def test_grader_change_regrades(tmp_path):
     from autograder.classroom import run_class
-    (tmp_path / "submitted" / "eve" / "cross_correlation").mkdir(parents=True)
+    (tmp_path / "submitted" / "eve" / CC).mkdir(parents=True)
     assert len(run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
                          fingerprint="a").graded) == 1
     assert run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
@@ -133,9 +135,9 @@ def test_grader_change_regrades(tmp_path):
 def test_run_completes_and_reports(course):
     s = course.summary
     assert sorted(st for st, _ in s.graded) == ["ada", "bob", "cy", "dan", "eve"]
-    assert [(st, a) for st, a, _ in s.errors] == [("dan", "cross_correlation")]
+    assert [(st, a) for st, a, _ in s.errors] == [("dan", CC)]
     assert s.unknown == [("ada", "not_an_assignment")]
-    assert not s.interrupted and s.stats["cross_correlation"]["n"] == 5
+    assert not s.interrupted and s.stats[CC]["n"] == 5
 
 
 def test_results_json_per_submission(course):
@@ -150,7 +152,7 @@ def test_results_json_per_submission(course):
     eve = _results(c, "eve")
     assert eve["score"] == 0 and "no notebook" in eve["output"]
     # nbgrader's own file in autograded/ is untouched
-    assert (c / "autograded" / "ada" / "cross_correlation" / "cross_correlation.ipynb").read_text() == "{}"
+    assert (c / "autograded" / "ada" / CC / f"{CC}.ipynb").read_text() == "{}"
     assert not (c / "autograded" / "ada" / "not_an_assignment").exists()
 
 
@@ -160,20 +162,20 @@ def test_grading_failure_is_recorded_and_others_complete(course):
     assert dan["score"] == 0
     assert {t["tags"][0] for t in dan["tests"]} == {"corr2d", "Conv2D", "learn_kernel"}
     assert "could not grade" in dan["output"]
-    rec = json.loads((c / "autograded" / "dan" / "cross_correlation" / "convkit.json").read_text())
+    rec = json.loads((c / "autograded" / "dan" / CC / "convkit.json").read_text())
     assert rec["status"] == "error" and "FileNotFoundError" in rec["error"]
     assert _results(c, "ada")["score"] == 20
 
 
 def test_feedback_pages(course):
-    fb = course.path / "feedback" / "bob" / "cross_correlation"
+    fb = course.path / "feedback" / "bob" / CC
     html, md = (fb / "feedback.html").read_text(), (fb / "feedback.md").read_text()
     for page in (html, md):
         assert "values (small integers)" in page and "FAIL" in page
         assert "图像卷积" in page
     assert "<pre>" in html and "expected" in html
     assert "## 1. `corr2d`" in md
-    ok = (course.path / "feedback" / "ada" / "cross_correlation" / "feedback.md").read_text()
+    ok = (course.path / "feedback" / "ada" / CC / "feedback.md").read_text()
     assert "FAIL" not in ok and "20 / 20" in ok
 
 
@@ -182,12 +184,13 @@ def test_grades_csv(course):
         rows = list(csv.reader(f))
     head, body = rows[0], rows[1:]
     assert head[:6] == CSV_HEAD
-    assert head[6:9] == ["cross_correlation", "padding_stride", "channels"][:len(head[6:9])]
-    assert "cross_correlation:corr2d" in head and "cross_correlation:learn_kernel" in head
+    # one column per assignment, in teaching order, before the exercise columns
+    assert head[6:6 + len(ASSIGNMENTS)] == list(ASSIGNMENTS)
+    assert f"{CC}:corr2d" in head and f"{CC}:learn_kernel" in head
     assert [r[0] for r in body] == ["ada", "bob", "cy", "dan", "eve"]
     by = {r[0]: dict(zip(head, r)) for r in body}
-    assert by["ada"]["cross_correlation"] == "20" and by["ada"]["cross_correlation:corr2d"] == "10"
-    assert by["cy"]["cross_correlation:learn_kernel"] == "0"
+    assert by["ada"][CC] == "20" and by["ada"][f"{CC}:corr2d"] == "10"
+    assert by["cy"][f"{CC}:learn_kernel"] == "0"
     assert by["dan"]["score"] == "0"
 
 
@@ -203,25 +206,25 @@ def test_class_report(course):
     assert "corr2d: book example" in html
     assert "Conv2D: forward values" not in html and "corr2d: gradients" not in html
     assert "dan" in html and "FileNotFoundError" in html
-    assert 'href="feedback/ada/cross_correlation/feedback.html"' in html
+    assert f'href="feedback/ada/{CC}/feedback.html"' in html
 
 
 def test_rerun_grades_nothing_then_only_the_changed(course):
     from autograder.classroom import run_class
     c = course.path
-    before = {s: (c / "autograded" / s / "cross_correlation" / "results.json").stat().st_mtime_ns
+    before = {s: (c / "autograded" / s / CC / "results.json").stat().st_mtime_ns
               for s in ("ada", "bob", "cy", "dan", "eve")}
     s = run_class(c, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
     assert s.graded == [] and len(s.up_to_date) == 5
-    (c / "submitted" / "cy" / "cross_correlation" / "cross_correlation.py").write_text(
+    (c / "submitted" / "cy" / CC / f"{CC}.py").write_text(
         NO_LEARN + "\ndef learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2):\n"
                    "    raise NotImplementedError\n")
     s = run_class(c, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
-    assert s.graded == [("cy", "cross_correlation")] and len(s.up_to_date) == 4
-    after = {st: (c / "autograded" / st / "cross_correlation" / "results.json").stat().st_mtime_ns
+    assert s.graded == [("cy", CC)] and len(s.up_to_date) == 4
+    after = {st: (c / "autograded" / st / CC / "results.json").stat().st_mtime_ns
              for st in before}
     assert {st for st in before if before[st] != after[st]} == {"cy"}
-    assert "learn_kernel" in (c / "feedback" / "cy" / "cross_correlation" / "feedback.md").read_text()
+    assert "learn_kernel" in (c / "feedback" / "cy" / CC / "feedback.md").read_text()
 
 
 def test_gradebook_written_and_exported(course, tmp_path):
@@ -235,10 +238,10 @@ def test_gradebook_written_and_exported(course, tmp_path):
     assert s.gradebook and not s.gradebook.get("error"), s.gradebook
     from nbgrader.api import Gradebook
     with Gradebook("sqlite:///" + str(db)) as gb:
-        sub = gb.find_submission("cross_correlation", "ada")
+        sub = gb.find_submission(CC, "ada")
         assert sub.score == 20 and sub.max_score == 20
-        assert gb.find_submission("cross_correlation", "cy").score == 16
-        g = gb.find_grade("corr2d_test", "cross_correlation", "cross_correlation", "bob")
+        assert gb.find_submission(CC, "cy").score == 16
+        g = gb.find_grade("corr2d_test", CC, CC, "bob")
         assert g.auto_score == _ex(_results(c, "bob"), "corr2d") and not g.needs_manual_grade
         gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace")
     # nbgrader's own export sees the scores; grades.csv now has the names
@@ -268,9 +271,9 @@ def test_sandbox_isolation(tmp_path):
         pytest.skip("bubblewrap (bwrap) is not installed")
     from autograder.classroom import run_class
     for student, text in (("ada", OK), ("cy", NO_LEARN.replace("def corr2d", "def corr2d_x"))):
-        d = tmp_path / "submitted" / student / "cross_correlation"
+        d = tmp_path / "submitted" / student / CC
         d.mkdir(parents=True)
-        (d / "cross_correlation.py").write_text(text)
+        (d / f"{CC}.py").write_text(text)
     s = run_class(tmp_path, jobs=2, isolation="sandbox", show_progress=False)
     assert not s.errors, s.errors
     assert _ex(_results(tmp_path, "ada"), "corr2d") == 10

@@ -20,7 +20,8 @@ from autograder import collect as C
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "course" / "submitted"
-A = "cross_correlation"
+# Any three assignments of the course serve (collect knows the ids without importing torch).
+A, PS, CH = C.ASSIGNMENTS[0], C.ASSIGNMENTS[1 % len(C.ASSIGNMENTS)], C.ASSIGNMENTS[-1]
 
 
 def demo_nb(student: str, assignment: str = A) -> Path:
@@ -61,24 +62,24 @@ def discovered(course: Path) -> set[tuple[str, str]]:
 def test_default_regexp_reads_both_namings():
     pat = re.compile(C.regexp_for(A))
     cases = {
-        "/c/downloaded/x/extracted/lms/ada_lovelace/cross_correlation.ipynb": "ada_lovelace",
-        "/c/downloaded/x/extracted/lms/top/ada_lovelace/cross_correlation.ipynb": "ada_lovelace",
-        "/c/downloaded/x/extracted/lms/ada_lovelace_cross_correlation.ipynb": "ada_lovelace",
-        "/c/downloaded/x/extracted/lms/li_cross_correlation.ipynb": "li",
+        f"/c/downloaded/x/extracted/lms/ada_lovelace/{A}.ipynb": "ada_lovelace",
+        f"/c/downloaded/x/extracted/lms/top/ada_lovelace/{A}.ipynb": "ada_lovelace",
+        f"/c/downloaded/x/extracted/lms/ada_lovelace_{A}.ipynb": "ada_lovelace",
+        f"/c/downloaded/x/extracted/lms/li_{A}.ipynb": "li",
         # a zip per student inside the export (nbgrader extracts ada_lovelace.zip to its own folder)
-        "/c/downloaded/x/extracted/lms/ada_lovelace/cross_correlation.ipynb": "ada_lovelace",
+        f"/c/downloaded/x/extracted/lms/ada_lovelace/{A}.ipynb": "ada_lovelace",
     }
     for path, student in cases.items():
         m = pat.match(path)
         assert m and m.group("student_id") == student and m.group("file_id") == f"{A}.ipynb", path
-    for path in ("/c/extracted/lms/__MACOSX/ada_lovelace/._cross_correlation.ipynb",
-                 "/c/extracted/lms/ada_lovelace/cross_correlation (1).ipynb",
-                 "/c/extracted/lms/ada_lovelace/padding_stride.ipynb",
-                 "/c/extracted/lms/ada_lovelace/.cross_correlation.ipynb",
-                 "/c/extracted/lms/ada_lovelace/xcross_correlation.ipynb"):
+    for path in (f"/c/extracted/lms/__MACOSX/ada_lovelace/._{A}.ipynb",
+                 f"/c/extracted/lms/ada_lovelace/{A} (1).ipynb",
+                 f"/c/extracted/lms/ada_lovelace/{PS}.ipynb",
+                 f"/c/extracted/lms/ada_lovelace/.{A}.ipynb",
+                 f"/c/extracted/lms/ada_lovelace/x{A}.ipynb"):
         assert not pat.match(path), path
-    other = re.compile(C.regexp_for("channels"))
-    assert other.match("/x/lms/ada/channels.ipynb").group("student_id") == "ada"
+    other = re.compile(C.regexp_for(CH))
+    assert other.match(f"/x/lms/ada/{CH}.ipynb").group("student_id") == "ada"
 
 
 def test_regexp_needs_both_groups_and_assignment_inference():
@@ -86,19 +87,19 @@ def test_regexp_needs_both_groups_and_assignment_inference():
         C.regexp_for(A, r".*/(?P<student_id>\w+)\.ipynb")
     with pytest.raises(C.CollectError):
         C.regexp_for(A, r"(")
-    assert C.assignments_in(["a/ada/channels.ipynb", "b_cross_correlation.ipynb", "x/notes.txt"]) == \
-        ["cross_correlation", "channels"]
-    assert C.assignments_in(["a/ada/mychannels.ipynb"]) == []
+    assert C.assignments_in([f"a/ada/{CH}.ipynb", f"b_{A}.ipynb", "x/notes.txt"]) == \
+        [A, CH]
+    assert C.assignments_in([f"a/ada/my{CH}.ipynb"]) == []
 
 
 def test_unsafe_or_broken_archives_are_refused(tmp_path):
-    evil = make_zip(tmp_path / "evil.zip", {"../ada_lovelace/cross_correlation.ipynb": b"{}"})
+    evil = make_zip(tmp_path / "evil.zip", {f"../ada_lovelace/{A}.ipynb": b"{}"})
     with pytest.raises(C.CollectError, match="unsafe"):
         C.collect(evil, tmp_path / "course", A)
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"not a zip")
     assert C.main([str(broken), "--course", str(tmp_path / "course"), "--assignment", A]) == 2
-    good = make_zip(tmp_path / "ok.zip", {"ada/cross_correlation.ipynb": b"{}"})
+    good = make_zip(tmp_path / "ok.zip", {f"ada/{A}.ipynb": b"{}"})
     assert C.main([str(good), "--course", str(tmp_path / "course"), "--assignment", "nope"]) == 2
     assert not (tmp_path / "course" / "submitted").exists()
 
@@ -108,13 +109,13 @@ def test_unsafe_or_broken_archives_are_refused(tmp_path):
 
 def test_folder_per_student_lands_where_make_grade_looks(tmp_path):
     ada, grace, li = demo_nb("ada_lovelace"), demo_nb("grace_hopper"), demo_nb("li_wei")
-    nested = make_zip(tmp_path / "li_wei.zip", {"cross_correlation.ipynb": li.read_bytes()})
+    nested = make_zip(tmp_path / "li_wei.zip", {f"{A}.ipynb": li.read_bytes()})
     archive = make_zip(tmp_path / "lms-export.zip", {
-        "export/ada_lovelace/cross_correlation.ipynb": ada.read_bytes(),
-        "export/grace_hopper/cross_correlation.ipynb": grace.read_bytes(),
+        f"export/ada_lovelace/{A}.ipynb": ada.read_bytes(),
+        f"export/grace_hopper/{A}.ipynb": grace.read_bytes(),
         "export/grace_hopper/scratch.txt": b"not a notebook",
         "export/li_wei.zip": nested.read_bytes(),     # a zip per student inside the export
-        "__MACOSX/export/ada_lovelace/._cross_correlation.ipynb": b"\x00\x05\x16\x07",
+        f"__MACOSX/export/ada_lovelace/._{A}.ipynb": b"\x00\x05\x16\x07",
     })
     course = tmp_path / "course"
     results = C.collect(archive, course, A)
@@ -134,8 +135,8 @@ def test_flat_names_via_the_command_line_and_reimport_replaces(tmp_path):
     ada, zhang = demo_nb("ada_lovelace"), demo_nb("zhang_min")
     course = tmp_path / "course"
     archive = make_zip(tmp_path / "week1.zip", {
-        "ada_lovelace_cross_correlation.ipynb": zhang.read_bytes(),   # first attempt
-        "zhang_min_cross_correlation.ipynb": zhang.read_bytes(),
+        f"ada_lovelace_{A}.ipynb": zhang.read_bytes(),   # first attempt
+        f"zhang_min_{A}.ipynb": zhang.read_bytes(),
         "README.txt": b"exported by the LMS",
     })
     cmd = [sys.executable, "-m", "autograder.collect", str(archive), "--course", str(course)]
@@ -144,7 +145,7 @@ def test_flat_names_via_the_command_line_and_reimport_replaces(tmp_path):
     assert f"{A}: 2 student(s), 2 notebook(s)" in proc.stdout   # assignment read from the names
     assert discovered(course) == {("ada_lovelace", A), ("zhang_min", A)}
     # A second export with ada's corrected notebook replaces her earlier one.
-    archive2 = make_zip(tmp_path / "week1.zip", {"ada_lovelace_cross_correlation.ipynb": ada.read_bytes()})
+    archive2 = make_zip(tmp_path / "week1.zip", {f"ada_lovelace_{A}.ipynb": ada.read_bytes()})
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (course / "submitted" / "ada_lovelace" / A / f"{A}.ipynb").read_bytes() == ada.read_bytes()
@@ -155,8 +156,8 @@ def test_custom_regexp_and_nothing_matched(tmp_path):
     ada, li = demo_nb("ada_lovelace"), demo_nb("li_wei")
     course = tmp_path / "course"
     canvas = make_zip(tmp_path / "submissions.zip", {
-        "lovelaceada_1001_5001_cross_correlation.ipynb": ada.read_bytes(),
-        "weili_LATE_1002_5002_cross_correlation.ipynb": li.read_bytes(),
+        f"lovelaceada_1001_5001_{A}.ipynb": ada.read_bytes(),
+        f"weili_LATE_1002_5002_{A}.ipynb": li.read_bytes(),
     })
     regexp = r".*/(?P<student_id>[a-z]+)_(?:LATE_)?\d+_\d+_(?P<file_id>{assignment}\.ipynb)$"
     assert C.main([str(canvas), "--course", str(course), "--assignment", A, "--regexp", regexp]) == 0
@@ -172,20 +173,20 @@ def test_custom_regexp_and_nothing_matched(tmp_path):
 def test_make_collect(tmp_path):
     if subprocess.run(["make", "--version"], capture_output=True).returncode != 0:
         pytest.skip("no make")
-    ada, priya = demo_nb("ada_lovelace", "padding_stride"), demo_nb("priya_patel", "padding_stride")
-    archive = make_zip(tmp_path / "ps.zip", {"ada_lovelace/padding_stride.ipynb": ada.read_bytes(),
-                                              "priya_patel/padding_stride.ipynb": priya.read_bytes()})
+    ada, priya = demo_nb("ada_lovelace", PS), demo_nb("priya_patel", PS)
+    archive = make_zip(tmp_path / "ps.zip", {f"ada_lovelace/{PS}.ipynb": ada.read_bytes(),
+                                              f"priya_patel/{PS}.ipynb": priya.read_bytes()})
     course = tmp_path / "course"
     included = "Makefile.collect.mk" in (ROOT / "Makefile").read_text()
     files = [] if included else ["-f", "Makefile", "-f", "Makefile.collect.mk"]
     env = dict(os.environ, PY=sys.executable)
     # -o install: use this venv as it is (no pip run from a test). ASSIGNMENT is left to the
-    # Makefile's default (cross_correlation), which must not apply: the archive holds padding_stride.
+    # Makefile's default, which must not apply: the archive holds only PS.
     proc = subprocess.run(["make", "-s", *files, "-o", "install", "collect", f"ARCHIVE={archive}",
                            f"COURSE={course}"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert discovered(course) == {("ada_lovelace", "padding_stride"), ("priya_patel", "padding_stride")}
+    assert discovered(course) == {("ada_lovelace", PS), ("priya_patel", PS)}
     proc = subprocess.run(["make", "-s", *files, "-o", "install", "collect"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "usage: make collect ARCHIVE=" in proc.stderr

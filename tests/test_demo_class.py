@@ -12,21 +12,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import ASSIGNMENTS, EXERCISES, POINTS, home
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"
 RELEASE = ROOT / "assignments"
 COURSE = DEMO / "course"
 STUDENTS = DEMO / "students"
-ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
-EXERCISES = {
-    "cross_correlation": ("corr2d", "Conv2D", "learn_kernel"),
-    "padding_stride": ("conv_output_shape", "pad2d", "corr2d_pad_stride"),
-    "channels": ("corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"),
-}
-POINTS = {"corr2d": 10, "Conv2D": 6, "learn_kernel": 4, "conv_output_shape": 4, "pad2d": 4,
-          "corr2d_pad_stride": 12, "corr2d_multi_in": 6, "corr2d_multi_in_out": 6,
-          "corr2d_multi_in_out_1x1": 8}
+CC, CH = home("corr2d"), home("corr2d_multi_in")     # the assignments these exercises are in
 
 
 def _load_make_demo():
@@ -61,7 +54,7 @@ def write_fake_release(root: Path) -> Path:
         cells = [nbformat.v4.new_markdown_cell(f"# {a}\nFake release for tests. 卷积", id=f"{a}-intro"),
                  nbformat.v4.new_code_cell("import torch\nfrom torch import nn", id=f"{a}-imports",
                                            metadata=meta("imports"))]
-        if a != "cross_correlation":
+        if a != CC:
             cells.append(nbformat.v4.new_code_cell(
                 "def corr2d(X, K):\n    h, w = K.shape\n"
                 "    return torch.stack([torch.stack([(X[i:i + h, j:j + w] * K).sum()\n"
@@ -153,8 +146,8 @@ def test_generator_on_fake_release(tmp_path):
     assert make_demo.main(["--release", str(release), "--out", str(out2)]) == 0
     assert snapshot(out1) == snapshot(out2)
     # Rerunning over an existing class gives the same bytes and drops stale files.
-    (out1 / "submitted" / "ghost" / "channels").mkdir(parents=True)
-    (out1 / "submitted" / "ghost" / "channels" / "channels.ipynb").write_text("{}")
+    (out1 / "submitted" / "ghost" / CH).mkdir(parents=True)
+    (out1 / "submitted" / "ghost" / CH / f"{CH}.ipynb").write_text("{}")
     make_demo.build(release, STUDENTS, out1)
     assert snapshot(out1) == snapshot(out2)
 
@@ -163,7 +156,7 @@ def test_generator_on_fake_release(tmp_path):
     for a in ASSIGNMENTS:
         assert len(subs[a]) >= 6 and untouched[a], (a, subs[a], untouched[a])
     # The student's definition replaced the stub; the rest of the cell stayed.
-    nb = nbformat.read(str(out1 / "submitted/ada_lovelace/cross_correlation/cross_correlation.ipynb"), 4)
+    nb = nbformat.read(str(out1 / f"submitted/ada_lovelace/{CC}/{CC}.ipynb"), 4)
     src = next(c.source for c in nb.cells if c.get("id") == "ex-corr2d")
     assert src.startswith("# a comment the student keeps\ndef corr2d(X, K):")
     assert "NotImplementedError" not in src and src.endswith("return Y\n")
@@ -179,7 +172,7 @@ def test_unknown_exercise_is_an_error(tmp_path):
     release = write_fake_release(tmp_path / "release")
     students = tmp_path / "students" / "someone"
     students.mkdir(parents=True)
-    (students / "channels.py").write_text('"""typo"""\ndef corr2d_multi_inn(X, K):\n    pass\n')
+    (students / f"{CH}.py").write_text('"""typo"""\ndef corr2d_multi_inn(X, K):\n    pass\n')
     with pytest.raises(make_demo.DemoError, match="corr2d_multi_inn"):
         make_demo.build(release, students.parent, tmp_path / "out")
 

@@ -12,8 +12,11 @@ import torch
 
 from autograder.assignments import all_assignments, get
 from autograder.grade import grade
-from support import (ASSIGNMENTS, ROOT, by_exercise, corpus_files, corpus_header,
+from support import (ASSIGNMENTS, ROOT, by_exercise, corpus_files, corpus_header, home,
                      reference_module)
+
+# The assignments holding the exercises these tests are about.
+A_CC, A_PS, A_CH = home("corr2d"), home("corr2d_pad_stride"), home("corr2d_multi_in")
 
 # In-process grading checks the checks themselves; isolation has its own tests (test_isolation).
 ISO = "none"
@@ -78,7 +81,7 @@ def test_every_exercise_declares_points_that_add_up():
 
 
 def test_grading_twice_gives_identical_results():
-    path = ROOT / "tests" / "corpus" / "cross_correlation" / "bug_flipped_kernel.py"
+    path = ROOT / "tests" / "corpus" / A_CC / "bug_flipped_kernel.py"
     if not path.exists():
         path = corpus_files("bug")[0]
     a, b = (grade(path, _assignment_of(path), isolation=ISO) for _ in range(2))
@@ -100,7 +103,7 @@ def test_cli_writes_gradescope_json(tmp_path):
                    "    n, k, q, s = map(p, (input_size, kernel_size, padding, stride))\n"
                    "    return tuple((n[i] + 2 * q[i] - k[i]) // s[i] + 1 for i in range(2))\n")
     out = tmp_path / "results.json"
-    r = _cli("grade", str(src), "--assignment", "padding_stride", "--json", str(out),
+    r = _cli("grade", str(src), "--assignment", A_PS, "--json", str(out),
              "--isolation", ISO)
     assert r.returncode == 0, r.stderr
     res = json.loads(out.read_text())
@@ -116,7 +119,7 @@ def test_cli_writes_gradescope_json(tmp_path):
 
 
 def test_cli_exit_codes_when_it_cannot_grade(tmp_path):
-    assert _cli("grade", str(tmp_path / "nope.py"), "--assignment", "channels").returncode != 0
+    assert _cli("grade", str(tmp_path / "nope.py"), "--assignment", A_CH).returncode != 0
     (tmp_path / "x.py").write_text("")
     r = _cli("grade", str(tmp_path / "x.py"), "--assignment", "no_such_assignment")
     assert r.returncode != 0 and "unknown assignment" in r.stderr
@@ -143,7 +146,7 @@ def test_bad_submissions_get_a_message_and_keep_other_credit(name, tmp_path):
                   "        K = (K - lr * g).detach().requires_grad_(True)\n"
                   "    return K.detach()\n")
     (tmp_path / name).write_text(src + ("" if name == "syntax_error.py" else good_shape))
-    ex = by_exercise(grade(tmp_path / name, "cross_correlation", isolation=ISO))
+    ex = by_exercise(grade(tmp_path / name, A_CC, isolation=ISO))
     assert ex["corr2d"]["score"] == 0
     text = "\n".join(o for _, o in ex["corr2d"]["failed"])
     assert words in text, text[:800]
@@ -154,30 +157,30 @@ def test_bad_submissions_get_a_message_and_keep_other_credit(name, tmp_path):
 def test_malformed_and_empty_notebooks(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
-    (bad / "cross_correlation.ipynb").write_text("{ not json")
-    res = grade(bad, "cross_correlation", isolation=ISO)
+    (bad / f"{A_CC}.ipynb").write_text("{ not json")
+    res = grade(bad, A_CC, isolation=ISO)
     assert res["score"] == 0 and "malformed JSON" in res["output"]
     assert len(by_exercise(res)) == 3
     empty = tmp_path / "empty"
     empty.mkdir()
-    res = grade(empty, "cross_correlation", isolation=ISO)
+    res = grade(empty, A_CC, isolation=ISO)
     assert res["score"] == 0 and "no notebook" in res["output"]
     nocode = tmp_path / "nocode"
     nocode.mkdir()
     (nocode / "a.ipynb").write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": "hi",
                                                            "metadata": {}}], "metadata": {},
                                                 "nbformat": 4, "nbformat_minor": 5}))
-    assert "no code cells" in grade(nocode, "cross_correlation", isolation=ISO)["output"]
+    assert "no code cells" in grade(nocode, A_CC, isolation=ISO)["output"]
 
 
 def test_second_notebook_in_a_folder_is_reported(tmp_path):
-    sub = tmp_path / "channels"
+    sub = tmp_path / A_CH
     sub.mkdir()
-    nb = ROOT / "assignments" / "channels" / "channels.ipynb"
-    (sub / "channels.ipynb").write_text(nb.read_text())
-    (sub / "channels-Copy1.ipynb").write_text(nb.read_text())
-    res = grade(sub, "channels", isolation=ISO)
-    assert "channels-Copy1.ipynb" in res["output"] and "graded channels.ipynb" in res["output"]
+    nb = ROOT / "assignments" / A_CH / f"{A_CH}.ipynb"
+    (sub / f"{A_CH}.ipynb").write_text(nb.read_text())
+    (sub / f"{A_CH}-Copy1.ipynb").write_text(nb.read_text())
+    res = grade(sub, A_CH, isolation=ISO)
+    assert f"{A_CH}-Copy1.ipynb" in res["output"] and f"graded {A_CH}.ipynb" in res["output"]
 
 
 needs_cuda = pytest.mark.skipif(
@@ -200,7 +203,7 @@ def test_result_left_on_the_cpu_loses_the_device_check(tmp_path):
                    "    h, w = K.shape\n"
                    "    return torch.stack([torch.stack([(X[i:i + h, j:j + w] * K).sum()\n"
                    "        for j in range(X.shape[1] - w + 1)]) for i in range(X.shape[0] - h + 1)])\n")
-    ex = by_exercise(grade(src, "cross_correlation", isolation="process", device="cuda"))
+    ex = by_exercise(grade(src, A_CC, isolation="process", device="cuda"))
     assert ex["corr2d"]["score"] < ex["corr2d"]["max"]
     assert any("device" in o for _, o in ex["corr2d"]["failed"])
 
@@ -220,7 +223,7 @@ def test_code_that_can_switch_off_the_guard_scores_zero_even_through_a_helper(tm
         "        (g,) = torch.autograd.grad(((Yh - Y) ** 2).sum(), K)\n"
         "        K = (K - lr * g).detach().requires_grad_(True)\n"
         "    return K.detach()\n")
-    ex = by_exercise(grade(src, "cross_correlation", isolation=ISO))
+    ex = by_exercise(grade(src, A_CC, isolation=ISO))
     assert ex["corr2d"]["score"] == 0
     assert "DisableTorchFunction" in ex["corr2d"]["failed"][0][1]
     assert ex["learn_kernel"]["score"] == ex["learn_kernel"]["max"]
@@ -228,13 +231,13 @@ def test_code_that_can_switch_off_the_guard_scores_zero_even_through_a_helper(tm
 
 def test_a_hanging_demo_cell_is_skipped_and_the_rest_is_graded(tmp_path):
     """A notebook's "try it" cell that calls a function looping forever costs that cell only."""
-    good = (ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    good = (ROOT / "tests" / "corpus" / A_CC / "ok_double_loop.py").read_text()
     cells = [good, "while True:\n    pass\n", "print('after the hang')\n"]
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
           "cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
                      "execution_count": None} for c in cells]}
-    (tmp_path / "cross_correlation.ipynb").write_text(json.dumps(nb))
-    res = grade(tmp_path, "cross_correlation", isolation="process")
+    (tmp_path / f"{A_CC}.ipynb").write_text(json.dumps(nb))
+    res = grade(tmp_path, A_CC, isolation="process")
     assert res["score"] == 20
     assert "did not finish within" in res["output"]
 
@@ -244,7 +247,7 @@ def test_a_hanging_demo_cell_is_waited_out_once_not_once_per_exercise():
     out of its CPU time in the first one is left out of the later ones."""
     from autograder import isolation
     from autograder.student import Student
-    good = (ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    good = (ROOT / "tests" / "corpus" / A_CC / "ok_double_loop.py").read_text()
     cells = [("<code cell 1: import torch>", good), ("<code cell 2: while True:>", "while True:\n    pass\n"),
              ("<code cell 3: print('after')>", "after = 1\n")]
     t = isolation.open_worker(cells, sandboxed=False)
@@ -264,10 +267,10 @@ def test_a_hanging_demo_cell_is_waited_out_once_not_once_per_exercise():
 
 def test_non_contiguous_inputs_really_reach_the_student(tmp_path):
     src = tmp_path / "contig.py"
-    src.write_text((ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    src.write_text((ROOT / "tests" / "corpus" / A_CC / "ok_double_loop.py").read_text()
                    + "\n\n_ok = corr2d\n\ndef corr2d(X, K):\n"
                    "    assert X.is_contiguous(), 'expects a contiguous X'\n    return _ok(X, K)\n")
-    ex = by_exercise(grade(src, "cross_correlation", isolation=ISO))
+    ex = by_exercise(grade(src, A_CC, isolation=ISO))
     failed = dict(ex["corr2d"]["failed"])
     assert set(failed) == {"values (random floats)"}
     assert "non-contiguous" in failed["values (random floats)"]
@@ -279,7 +282,7 @@ def test_a_dict_that_looks_like_a_wire_marker_is_not_a_tuple(tmp_path):
                    "    p = lambda v: (v, v) if isinstance(v, int) else tuple(v)\n"
                    "    n, k, q, s = map(p, (input_size, kernel_size, padding, stride))\n"
                    "    return {'$tuple': [(n[i] + 2 * q[i] - k[i]) // s[i] + 1 for i in range(2)]}\n")
-    ex = by_exercise(grade(src, "padding_stride", isolation=ISO))
+    ex = by_exercise(grade(src, A_PS, isolation=ISO))
     assert ex["conv_output_shape"]["score"] == 0
 
 
@@ -296,10 +299,10 @@ def test_tamper_scan_follows_aliases_but_ignores_harmless_names():
 
 
 def test_a_malformed_cell_is_skipped_not_fatal(tmp_path):
-    good = (ROOT / "tests" / "corpus" / "cross_correlation" / "ok_double_loop.py").read_text()
+    good = (ROOT / "tests" / "corpus" / A_CC / "ok_double_loop.py").read_text()
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "code", "source": ["x = 1\n", 2], "metadata": {"nbgrader": "yes"}},
         {"cell_type": "code", "source": good, "metadata": {}, "outputs": []}]}
-    (tmp_path / "cross_correlation.ipynb").write_text(json.dumps(nb))
-    res = grade(tmp_path, "cross_correlation", isolation=ISO)
+    (tmp_path / f"{A_CC}.ipynb").write_text(json.dumps(nb))
+    res = grade(tmp_path, A_CC, isolation=ISO)
     assert res["score"] == 20

@@ -14,10 +14,13 @@ from autograder import properties as P
 from autograder.assignments import get
 from autograder.exercise import Mismatch
 from autograder.grade import grade
-from support import CORPUS, by_exercise
+from support import CORPUS, by_exercise, home
 
-CC = CORPUS / "cross_correlation"
-PS = CORPUS / "padding_stride"
+# The assignments holding the exercises these tests are about.
+A_CC, A_PS, A_CH = home("corr2d"), home("corr2d_pad_stride"), home("corr2d_multi_in")
+
+CC = CORPUS / A_CC
+PS = CORPUS / A_PS
 
 
 # ---- the error bound -------------------------------------------------------------------------
@@ -79,7 +82,7 @@ def test_a_flipped_corr2d_costs_points_only_under_corr2d(isolation):
         from autograder import isolation as iso
         if iso.bwrap_path() is None:
             pytest.skip("bubblewrap is not installed: apt-get install bubblewrap")
-    res = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation=isolation)
+    res = grade(CC / "bug_flipped_kernel.py", A_CC, isolation=isolation)
     ex = by_exercise(res)
     assert ex["corr2d"]["score"] < ex["corr2d"]["max"]
     assert ex["Conv2D"]["score"] == ex["Conv2D"]["max"]
@@ -89,7 +92,7 @@ def test_a_flipped_corr2d_costs_points_only_under_corr2d(isolation):
 
 
 def test_a_per_side_padding_bug_costs_points_only_under_pad2d():
-    res = grade(PS / "bug_pad_total.py", "padding_stride", isolation="none")
+    res = grade(PS / "bug_pad_total.py", A_PS, isolation="none")
     ex = by_exercise(res)
     assert ex["pad2d"]["score"] == 0
     assert ex["corr2d_pad_stride"]["score"] == ex["corr2d_pad_stride"]["max"] == 12
@@ -97,7 +100,7 @@ def test_a_per_side_padding_bug_costs_points_only_under_pad2d():
 
 
 def test_a_wrong_layer_on_a_right_corr2d_loses_its_own_points():
-    res = grade(CC / "bug_conv2d_forward_ignores_bias.py", "cross_correlation", isolation="none")
+    res = grade(CC / "bug_conv2d_forward_ignores_bias.py", A_CC, isolation="none")
     ex = by_exercise(res)
     assert ex["corr2d"]["score"] == ex["corr2d"]["max"]
     assert ex["Conv2D"]["score"] < ex["Conv2D"]["max"]
@@ -105,7 +108,7 @@ def test_a_wrong_layer_on_a_right_corr2d_loses_its_own_points():
 
 
 def test_a_layer_that_undoes_a_flipped_corr2d_loses_its_own_points():
-    res = grade(CC / "bug_conv2d_compensates_flip.py", "cross_correlation", isolation="none")
+    res = grade(CC / "bug_conv2d_compensates_flip.py", A_CC, isolation="none")
     ex = by_exercise(res)
     assert ex["corr2d"]["score"] < ex["corr2d"]["max"]
     assert ex["Conv2D"]["score"] < ex["Conv2D"]["max"]
@@ -120,10 +123,10 @@ def test_the_notebook_check_uses_the_book_helper_and_gives_the_students_back(cap
     exec(compile((CC / "bug_flipped_kernel.py").read_text(), "<notebook>", "exec"), ns)
     mine = ns["corr2d"]
     points = selfcheck.check("Conv2D", ns["Conv2D"])
-    assert points == get("cross_correlation").exercise("Conv2D").points
+    assert points == get(A_CC).exercise("Conv2D").points
     assert ns["corr2d"] is mine                       # the student's own is back
     assert "checked with the book's corr2d in place of yours" in capsys.readouterr().out
-    assert selfcheck.check("corr2d", ns["corr2d"]) < get("cross_correlation").exercise("corr2d").points
+    assert selfcheck.check("corr2d", ns["corr2d"]) < get(A_CC).exercise("corr2d").points
 
 
 # ---- verdicts independent of machine load ----------------------------------------------------
@@ -138,15 +141,15 @@ def _strip_timings(results: dict) -> dict:
 
 def test_the_shrink_budget_is_counted_in_calls_not_seconds(monkeypatch):
     monkeypatch.setattr(runner, "CHECK_BUDGET_ATTEMPTS", 1)
-    a = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation="none")
-    b = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation="none")
+    a = grade(CC / "bug_flipped_kernel.py", A_CC, isolation="none")
+    b = grade(CC / "bug_flipped_kernel.py", A_CC, isolation="none")
     assert _strip_timings(a) == _strip_timings(b)
     assert any("the search ran out of its budget" in t["output"] for t in a["tests"])
 
 
-LOADED = [(CC / "bug_flipped_kernel.py", "cross_correlation"),
-          (CC / "ok_fft.py", "cross_correlation"),
-          (PS / "bug_cps_stride_one_axis.py", "padding_stride")]
+LOADED = [(CC / "bug_flipped_kernel.py", A_CC),
+          (CC / "ok_fft.py", A_CC),
+          (PS / "bug_cps_stride_one_axis.py", A_PS)]
 
 
 def test_a_loaded_machine_gives_identical_results():

@@ -14,10 +14,13 @@ from autograder import isolation as iso
 from autograder import selfcheck
 from autograder.grade import grade
 from autograder.report import html_feedback, markdown_feedback, text_feedback
-from support import CORPUS, ROOT, by_exercise
+from support import CORPUS, ROOT, by_exercise, home
 
-CC = CORPUS / "cross_correlation"
-PS = CORPUS / "padding_stride"
+# The assignments holding the exercises these tests are about.
+A_CC, A_PS, A_CH = home("corr2d"), home("corr2d_pad_stride"), home("corr2d_multi_in")
+
+CC = CORPUS / A_CC
+PS = CORPUS / A_PS
 
 
 def _outputs(results: dict, exercise: str) -> dict:
@@ -27,7 +30,7 @@ def _outputs(results: dict, exercise: str) -> dict:
 @pytest.fixture(scope="module")
 def float32_buffer():
     """corr2d builds its result with a bare torch.zeros (float32) inside a float64 computation."""
-    return grade(CC / "bug_zeros_float32.py", "cross_correlation", isolation="none")
+    return grade(CC / "bug_zeros_float32.py", A_CC, isolation="none")
 
 
 def test_a_float32_buffer_shows_the_difference_and_says_what_it_means(float32_buffer):
@@ -50,26 +53,26 @@ def test_properties_that_need_right_values_say_not_assessed_in_one_line(float32_
 
 
 def test_an_untouched_stub_is_one_line_per_exercise():
-    nb = ROOT / "assignments" / "channels" / "channels.ipynb"
-    res = grade(nb, "channels", isolation="none")
+    nb = ROOT / "assignments" / A_CH / f"{A_CH}.ipynb"
+    res = grade(nb, A_CH, isolation="none")
     text = text_feedback(res)
     for ex in ("corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"):
         assert f"`{ex}` is still the stub" in text
         assert len({o for o in _outputs(res, ex).values()}) == 1
     assert "[FAIL]" not in text            # no list of ten failing checks per exercise
-    md = markdown_feedback(res, assignment="channels")
+    md = markdown_feedback(res, assignment=A_CH)
     assert md.count("is still the stub") == 3 and "❌ FAIL" not in md
 
 
 def test_a_hint_is_given_only_where_its_diagnosis_holds():
-    wrong_stride = grade(PS / "bug_cps_stride_off_by_one.py", "padding_stride", isolation="none")
+    wrong_stride = grade(PS / "bug_cps_stride_off_by_one.py", A_PS, isolation="none")
     text = json.dumps(wrong_stride)
     assert "treated as the total" not in text      # the stride is what is wrong
-    total = grade(PS / "bug_cps_padding_total.py", "padding_stride", isolation="none")
+    total = grade(PS / "bug_cps_padding_total.py", A_PS, isolation="none")
     assert "padding looks like it was treated as the total" in _outputs(
         total, "corr2d_pad_stride")["values (small integers)"]
     # a flipped corr2d: Conv2D is checked with the book's corr2d, so no "use self.weight" hint
-    flipped = grade(CC / "bug_flipped_kernel.py", "cross_correlation", isolation="none")
+    flipped = grade(CC / "bug_flipped_kernel.py", A_CC, isolation="none")
     assert "self.weight" not in json.dumps(_outputs(flipped, "Conv2D"))
 
 
@@ -80,14 +83,14 @@ def test_a_gradient_check_reports_a_forward_failure_as_such(tmp_path):
         "def corr2d(X, K):", "def corr2d(X, K):\n    X = X.round()", 1)
     path = tmp_path / "rounds.py"
     path.write_text(src)
-    out = _outputs(grade(path, "cross_correlation", isolation="none"), "corr2d")
+    out = _outputs(grade(path, A_CC, isolation="none"), "corr2d")
     assert out["values (random floats)"].startswith("Property:")
     assert "not assessed: the values are wrong, see \u201cvalues (random floats)\u201d" in out["gradients"]
     assert "gradient with respect to" not in out["gradients"]
 
 
 def _broken_notebook(tmp_path) -> Path:
-    nb = json.loads((ROOT / "solutions" / "cross_correlation" / "cross_correlation.ipynb").read_text())
+    nb = json.loads((ROOT / "solutions" / A_CC / f"{A_CC}.ipynb").read_text())
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if cell["cell_type"] == "code" and src.lstrip().startswith("def corr2d"):
@@ -95,13 +98,13 @@ def _broken_notebook(tmp_path) -> Path:
             lines.insert(1, "    oops = (1,")
             cell["source"] = "\n".join(lines)
             break
-    path = tmp_path / "cross_correlation.ipynb"
+    path = tmp_path / f"{A_CC}.ipynb"
     path.write_text(json.dumps(nb))
     return path
 
 
 def test_a_syntax_error_shows_its_line_with_a_caret_apart_from_the_errors_it_causes(tmp_path):
-    res = grade(_broken_notebook(tmp_path), "cross_correlation", isolation="none")
+    res = grade(_broken_notebook(tmp_path), A_CC, isolation="none")
     note = res["output"]
     assert "<code cell 2: def corr2d(X, K):>: SyntaxError: '(' was never closed (line 2)" in note
     assert "oops = (1," in note and "^" in note
@@ -117,7 +120,7 @@ def test_a_syntax_error_shows_its_line_with_a_caret_apart_from_the_errors_it_cau
 
 @pytest.mark.skipif(iso.bwrap_path() is None, reason="bubblewrap is not installed: apt-get install bubblewrap")
 def test_a_hang_names_the_input_it_hung_on():
-    res = grade(ROOT / "tests" / "hostile" / "endless_loop.py", "cross_correlation",
+    res = grade(ROOT / "tests" / "hostile" / "endless_loop.py", A_CC,
                 isolation="sandbox")
     first = _outputs(res, "corr2d")["book example"]
     assert "did not return within 5 s of CPU time (an endless loop?) for the input" in first
@@ -129,8 +132,8 @@ def test_the_property_in_plain_words_reaches_every_renderer(float32_buffer, caps
     out = _outputs(float32_buffer, "corr2d")["values (random floats)"]
     assert out.startswith("Property: corr2d(X, K) " + says)
     assert says in text_feedback(float32_buffer)
-    assert says in markdown_feedback(float32_buffer, assignment="cross_correlation")
-    assert says.replace("&", "&amp;") in html_feedback(float32_buffer, assignment="cross_correlation")
+    assert says in markdown_feedback(float32_buffer, assignment=A_CC)
+    assert says.replace("&", "&amp;") in html_feedback(float32_buffer, assignment=A_CC)
     ns: dict = {"__name__": "__main__"}
     exec(compile((CC / "bug_zeros_float32.py").read_text(), "<notebook>", "exec"), ns)
     selfcheck.check("corr2d", ns["corr2d"])
@@ -144,6 +147,6 @@ def test_nothing_a_student_reads_points_outside_the_repository(float32_buffer):
     for path in read:
         text = path.read_text()
         assert "SPEC" not in text and "../shared" not in text, path
-    for res in (float32_buffer, grade(CC / "bug_conv2d_plain_tensor_weight.py", "cross_correlation",
+    for res in (float32_buffer, grade(CC / "bug_conv2d_plain_tensor_weight.py", A_CC,
                                       isolation="none")):
         assert "SPEC" not in json.dumps(res)

@@ -48,20 +48,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import ASSIGNMENTS, EXERCISES, POINTS, home
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 DEMO = ROOT / "demo"
 DEMO_SUBMITTED = DEMO / "course" / "submitted"
-ASSIGNMENTS = ("cross_correlation", "padding_stride", "channels")
-EXERCISES = {
-    "cross_correlation": ("corr2d", "Conv2D", "learn_kernel"),
-    "padding_stride": ("conv_output_shape", "pad2d", "corr2d_pad_stride"),
-    "channels": ("corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"),
-}
-POINTS = {"corr2d": 10, "Conv2D": 6, "learn_kernel": 4, "conv_output_shape": 4, "pad2d": 4,
-          "corr2d_pad_stride": 12, "corr2d_multi_in": 6, "corr2d_multi_in_out": 6,
-          "corr2d_multi_in_out_1x1": 8}
 REFERENCE, UNTOUCHED = "reference", "untouched"
 ENDLESS = "endless"   # the key of the course holding an endless-loop submission
 # The kit's engine for `make check` (python -m autograder check defaults to "process").
@@ -381,7 +373,7 @@ def test_make_check_command_agrees_with_nbgrader(e2e):
     """``make check`` runs ``python -m autograder check NOTEBOOK --assignment ID``: its table shows
     the same points per exercise as nbgrader's gradebook (one partly right student)."""
     assert _failed_steps(e2e) == []
-    a = "cross_correlation"
+    a = home("corr2d")
     nbg = gradebook_scores(e2e["courses"][a], a, [s for s in e2e["subs"][a]])
     partial = [s for s, v in nbg.items() if 0 < v["total"] < 20]
     assert partial, nbg

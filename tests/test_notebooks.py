@@ -25,20 +25,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import ASSIGNMENTS, EXERCISES, POINTS, home
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions"
 RELEASE = ROOT / "assignments"
 VENV_BIN = Path(sys.executable).parent
-EXERCISES = {
-    "cross_correlation": ("corr2d", "Conv2D", "learn_kernel"),
-    "padding_stride": ("conv_output_shape", "pad2d", "corr2d_pad_stride"),
-    "channels": ("corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"),
-}
-ASSIGNMENTS = tuple(EXERCISES)
-POINTS = {"corr2d": 10, "Conv2D": 6, "learn_kernel": 4, "conv_output_shape": 4, "pad2d": 4,
-          "corr2d_pad_stride": 12, "corr2d_multi_in": 6, "corr2d_multi_in_out": 6,
-          "corr2d_multi_in_out_1x1": 8}
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "MARK SCHEME")
 # Per-cell limit while a notebook runs: a graded cell runs one exercise's hypothesis checks.
 CELL_TIMEOUT_S = 300

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from autograder.classroom import run_class
-from support import CORPUS
+from support import CORPUS, home
+
+CC = home("corr2d")     # the assignment the pages are made for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
@@ -68,9 +70,9 @@ def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("pages")
     for student, src in (("ada", "ok_double_loop.py"), ("bob", "bug_flipped_kernel.py"),
                          ("cy", "bug_zeros_float32.py")):
-        d = course / "submitted" / student / "cross_correlation"
+        d = course / "submitted" / student / CC
         d.mkdir(parents=True)
-        shutil.copy(CORPUS / "cross_correlation" / src, d / "cross_correlation.py")
+        shutil.copy(CORPUS / CC / src, d / f"{CC}.py")
     run_class(course, jobs=1, isolation="none")
     return course
 
@@ -83,7 +85,7 @@ def _nonblank(png: Path) -> bool:
 
 
 def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
-    page = course / "feedback" / "bob" / "cross_correlation" / "feedback.html"
+    page = course / "feedback" / "bob" / CC / "feedback.html"
     seen = _look(page, tmp_path)
     assert seen["console"] == []
     assert _nonblank(seen["shot"])

@@ -22,7 +22,10 @@ from autograder.grade import grade
 from autograder.student import InProcess, Student, StudentRaised, WorkerHung
 from autograder.worker import wire
 from autograder.worker.execute import load_source
-from support import CORPUS
+from support import CORPUS, home
+
+# The assignments holding the exercises these tests are about.
+A_CC, A_PS, A_CH = home("corr2d"), home("corr2d_pad_stride"), home("corr2d_multi_in")
 
 @pytest.fixture(autouse=True)
 def plans_on(monkeypatch):
@@ -65,17 +68,17 @@ def test_stream_does_not_depend_on_what_is_loaded():
     import sys
     code = ("import json, sys\nimport numpy, email, decimal\n"
             "from autograder import streams\nfrom autograder.assignments import get\n"
-            "c = get('cross_correlation').exercise('corr2d').checks[2]\n"
+            f"c = get('{A_CC}').exercise('corr2d').checks[2]\n"
             "print(json.dumps([list(e.choices) for e in streams.stream(c) if e.choices]))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    check = get("cross_correlation").exercise("corr2d").checks[2]
+    check = get(A_CC).exercise("corr2d").checks[2]
     assert json.loads(out.stdout) == [list(e.choices) for e in streams.stream(check) if e.choices]
 
 
 def test_a_failure_shrinks_to_the_smallest_input():
-    src = (CORPUS / "cross_correlation" / "bug_flipped_kernel.py").read_text()
+    src = (CORPUS / A_CC / "bug_flipped_kernel.py").read_text()
     student = Student(InProcess(load_source([("flipped.py", src)])))
-    check = next(c for c in get("cross_correlation").exercise("corr2d").checks
+    check = next(c for c in get(A_CC).exercise("corr2d").checks
                  if c.name == "values (small integers)")
 
     def attempt(case):
@@ -97,11 +100,11 @@ def _fails(attempt, case) -> bool:
     return False
 
 
-SAMPLES = [("cross_correlation", "ok_double_loop"), ("cross_correlation", "bug_flipped_kernel"),
-           ("cross_correlation", "bug_memo_by_shape"), ("cross_correlation", "bug_conv2d_cached_weight"),
-           ("cross_correlation", "bug_learn_not_detached"), ("padding_stride", "bug_cos_returns_list"),
-           ("padding_stride", "bug_pad_mutates_input"), ("channels", "bug_mio_memo"),
-           ("channels", "bug_1x1_pixel_loop")]
+SAMPLES = [(A_CC, "ok_double_loop"), (A_CC, "bug_flipped_kernel"),
+           (A_CC, "bug_memo_by_shape"), (A_CC, "bug_conv2d_cached_weight"),
+           (A_CC, "bug_learn_not_detached"), (A_PS, "bug_cos_returns_list"),
+           (A_PS, "bug_pad_mutates_input"), (A_CH, "bug_mio_memo"),
+           (A_CH, "bug_1x1_pixel_loop")]
 
 
 @pytest.mark.parametrize("aid,stem", SAMPLES, ids=[s for _, s in SAMPLES])
@@ -125,7 +128,7 @@ def test_every_check_has_a_plan_from_the_reference():
 
 
 def test_a_diverging_request_is_refused():
-    check = get("cross_correlation").exercise("corr2d").checks[2]
+    check = get(A_CC).exercise("corr2d").checks[2]
     p = prefetch.plan(check, "corr2d")
     # A planned request whose X is a proper matrix (so a transposed layout is a different one).
     planned = next(r for reqs in p for r, _ in reqs if min(r["args"][0].shape) > 1)
@@ -174,7 +177,7 @@ def test_pipeline_answers_in_order_and_a_hang_raises_at_its_own_request():
 
 def test_a_prepared_bundle_crosses_processes_intact():
     """What ``prepare`` packs in one process comes back equal, layouts and flags included."""
-    key = prepare.check_keys(["cross_correlation"])[2]
+    key = prepare.check_keys([A_CC])[2]
     check = prepare._check(key)
     X = torch.arange(6.0, dtype=torch.float64).reshape(2, 3).t().contiguous().t()
     G = torch.ones(2, dtype=torch.float32, requires_grad=True)

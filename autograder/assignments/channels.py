@@ -168,4 +168,4 @@ corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x
 ))
 
 ASSIGNMENT = Assignment("channels", "多输入多输出通道 Multiple Input and Multiple Output Channels",
-                        (corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1))
+                        (corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1), section="6.4")

@@ -84,39 +84,45 @@ def _conv2d_text(k, X, W, b) -> str:
     return "\n".join(lines) + "\nlayer(X):"
 
 
-def _expected_layer(X, W, b):
-    return oracle.conv(X, W) + b.to(torch.float64)
-
-
-@st.composite
-def _layer_case(draw, dtypes=st.just(torch.float64), values="int"):
-    n, k = draw(kernel_and_input())
-    dtype = draw(dtypes)
-    make = int_tensor if values == "int" else float_tensor
-    return {"k": k, "X": draw(make(n, dtype)), "W": draw(make(k, dtype)), "b": draw(make((1,), dtype))}
-
-
-def _forward(student, case, grad=None, return_inputs=False):
+def _layer_call(student, case, grad=None, return_inputs=False):
+    """Conv2D(k) with its weight and bias set, then forward(X): gradients of X (the call's
+    argument) and of the parameters weight and bias."""
     step = {"call": [case["X"]], "return_inputs": return_inputs}
     if grad:
-        step["grad"] = grad
+        step["grad"] = {"wrt": [0], "params": ["weight", "bias"], "out": grad["out"]}
     m = student.module("Conv2D", [case["k"]], [{"set": {"weight": case["W"], "bias": case["b"]}}, step])
     return m.results[0]
 
 
+def _layer_grads(case, G):
+    gX, gW = oracle.conv_grads(case["X"], case["W"], G)
+    aX, aW = oracle.conv_grads(case["X"], case["W"], G, absolute=True)
+    return ((gX, aX), (gW, aW), (G.double().sum().reshape(1), G.double().abs().sum().reshape(1)))
+
+
+@st.composite
+def _layer_shapes(draw):
+    n, k = draw(kernel_and_input())
+    return n, k, (1,), {"k": k}
+
+
+# forward(X) of a Conv2D(k) whose weight W and bias b the grader sets.
+LAYER = P.Task(
+    name="Conv2D", call_sig="Conv2D(k)(X)", shapes=_layer_shapes(),
+    inputs=("X", "W", "b"), grads=("X", "W", "b"), grad_labels=("X", "weight", "bias"),
+    oracle=lambda c: oracle.conv(c["X"], c["W"]) + c["b"].to(torch.float64),
+    error_scale=lambda c: oracle.conv(c["X"], c["W"], absolute=True) + c["b"].abs().double(),
+    grad_oracle=_layer_grads, oracle_says="corr2d(X, weight) + bias", returns="forward",
+    call=_layer_call, context=lambda c: _conv2d_ctx(c["k"], c["X"], c["W"], c["b"]),
+    hints=(("the result equals corr2d(X, weight) without the bias: add self.bias.",
+            lambda c: oracle.conv(c["X"], c["W"])),
+           ("the result is the cross-correlation with the weight flipped: forward should "
+            "call corr2d(X, self.weight) as it is (it is checked with the book's corr2d).",
+            lambda c: oracle.conv(c["X"], c["W"].flip(0, 1)) + c["b"].double())))
+
+
 def _check_layer_out(r, case):
-    ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
-    got = P.require_tensor(r, "forward", ctx)
-    expected = P.memo(case, "_layer", lambda: _expected_layer(case["X"], case["W"], case["b"]))
-    scale = P.memo(case, "_layer_scale", lambda: oracle.conv(case["X"], case["W"], absolute=True)
-                   + case["b"].abs().double())
-    P.require_close(got, expected, scale, case["X"].dtype, ctx,
-                    (("the result equals corr2d(X, weight) without the bias: add self.bias.",
-                      lambda c: oracle.conv(c["X"], c["W"])),
-                     ("the result is the cross-correlation with the weight flipped: forward should "
-                      "call corr2d(X, self.weight) as it is (it is checked with the book's corr2d).",
-                      lambda c: oracle.conv(c["X"], c["W"].flip(0, 1)) + c["b"].double())), case)
-    return got
+    return P.check_result(LAYER, r, case)
 
 
 def _registered(student, case):
@@ -138,7 +144,7 @@ def _registered(student, case):
 
 
 def _forward_values(student, case):
-    _check_layer_out(_forward(student, case), case)
+    _check_layer_out(LAYER.run(student, case), case)
 
 
 def _current_params(student, case):
@@ -159,50 +165,9 @@ def _current_params(student, case):
 
 @st.composite
 def _two_param_sets(draw):
-    case = draw(_layer_case())
+    case = draw(P.cases(LAYER, "int"))
     case["second"] = {"W": draw(int_tensor(case["k"])), "b": draw(int_tensor((1,)))}
     return case
-
-
-def _layer_dtype(student, case):
-    r = _forward(student, case)
-    ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
-    P.require_dtype_device(r, case["X"], student.device, ctx, "forward")
-    _check_layer_out(r, case)
-
-
-def _layer_untouched(student, case):
-    r = _forward(student, case, return_inputs=True)
-    _check_layer_out(r, case)
-    P.require_untouched(r, _conv2d_ctx(case["k"], case["X"], case["W"], case["b"]), X=case["X"])
-
-
-@st.composite
-def _layer_grad_case(draw):
-    case = draw(_layer_case(st.sampled_from([torch.float64, torch.float32]), "float"))
-    out = oracle.conv(case["X"], case["W"]).shape
-    case["G"] = draw(float_tensor(tuple(out), case["X"].dtype, 1.0))
-    return case
-
-
-def _layer_grads(student, case):
-    r = _forward(student, case, {"wrt": [0], "params": ["weight", "bias"], "out": case["G"]})
-    ctx = _conv2d_ctx(case["k"], case["X"], case["W"], case["b"])
-    _check_layer_out(r, case)
-    if r.grads is None or len(r.grads) != 3:
-        raise Mismatch(f"{ctx}\nno gradient flows back from forward's result: build it from tensor "
-                       f"operations on X, self.weight and self.bias.")
-    gX, gW = P.memo(case, "_grads", lambda: oracle.conv_grads(case["X"], case["W"], case["G"]))
-    aX, aW = P.memo(case, "_agrads", lambda: oracle.conv_grads(case["X"], case["W"], case["G"],
-                                                                absolute=True))
-    gb = case["G"].double().sum().reshape(1)
-    ab = case["G"].double().abs().sum().reshape(1)
-    for label, got, want, scale in (("X", r.grads[0], gX, aX), ("weight", r.grads[1], gW, aW),
-                                    ("bias", r.grads[2], gb, ab)):
-        if got is None:
-            raise Mismatch(f"{ctx}\nno gradient reaches {label}.")
-        P.require_close(got, want, scale, case["X"].dtype, f"{ctx}\nthe gradient with respect to {label}",
-                        error=Mismatch)
 
 
 _EDGE_CASE = {"k": (1, 2), "X": _EDGE_X, "W": _EDGE_K, "b": torch.zeros(1, dtype=torch.float64)}
@@ -214,17 +179,16 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
           tuple({"k": k} for k in ((1, 2), (3, 3), (2, 5), (4, 1)))),
     Check("book example", 0.5, "with weight [[1, -1]] and bias 0 the layer finds the book's vertical "
           "edges", _forward_values, None, (_EDGE_CASE,)),
-    Check("forward values", 1.5, "forward(X) = corr2d(X, weight) + bias for the weight and bias set",
-          _forward_values, _layer_case()),
+    P.named(P.values_int(LAYER, 1.5), "forward values",
+            "forward(X) = corr2d(X, weight) + bias for the weight and bias set"),
     Check("uses current parameters", 1, "forward uses the current weight and bias, not copies made "
           "earlier", _current_params, _two_param_sets(), needs_values=True),
-    Check("dtype and device", 0.5, "with float64 (or float32) X and parameters, the result keeps "
-          "that dtype and X's device", _layer_dtype,
-          _layer_case(st.sampled_from([torch.float64, torch.float32])), needs_values=True),
-    Check("gradients", 1, "a backward pass gives torch's gradients for X, weight and bias",
-          _layer_grads, _layer_grad_case(), needs_values=True),
-    Check("inputs untouched", 0.5, "forward never modifies its input X in place", _layer_untouched,
-          _layer_case(), needs_values=True),
+    P.named(P.dtype_device(LAYER, 0.5), "dtype and device", "with float64 (or float32) X and "
+            "parameters, the result keeps that dtype and X's device"),
+    P.named(P.gradients(LAYER, 1), "gradients",
+            "a backward pass gives torch's gradients for X, weight and bias"),
+    P.named(P.untouched(LAYER, 0.5, ("X",)), "inputs untouched",
+            "forward never modifies its input X in place"),
 ), builds_on=(corr2d,))
 
 # ---------------------------------------------------------------------------------------------
@@ -331,4 +295,4 @@ learn_kernel = Exercise("learn_kernel", "图像卷积 Convolutions for Images: l
 ), builds_on=(corr2d,))
 
 ASSIGNMENT = Assignment("cross_correlation", "图像卷积 Convolutions for Images",
-                        (corr2d, Conv2D, learn_kernel))
+                        (corr2d, Conv2D, learn_kernel), section="6.2")

@@ -100,13 +100,6 @@ conv_output_shape = Exercise("conv_output_shape", "填充和步幅 Padding and S
 # pad2d
 
 
-@st.composite
-def _pad_case(draw, dtypes=st.just(torch.float64), values="int"):
-    n = (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
-    make = int_tensor if values == "int" else float_tensor
-    return {"X": draw(make(n, draw(dtypes))), "padding": draw(pair_or_int(0, 3))}
-
-
 def _pad_ctx(case):
     return show.Lazy(lambda: f"For pad2d(X, padding={case['padding']!r}) with\n"
                              f"    X = {show.tensor(case['X'])}")
@@ -129,51 +122,32 @@ def _pad_hints():
              total))
 
 
-def _pad_check(r, case):
-    ctx = _pad_ctx(case)
-    got = P.require_tensor(r, "pad2d", ctx)
-    want = oracle.pad(case["X"], case["padding"])
-    P.require_close(got, want, want.abs(), case["X"].dtype, ctx, _pad_hints(), case, exact=True)
-    return got
-
-
-def _pad_values(student, case):
-    _pad_check(student.call("pad2d", case["X"], case["padding"]), case)
-
-
-def _pad_dtype(student, case):
-    r = student.call("pad2d", case["X"], case["padding"])
-    P.require_dtype_device(r, case["X"], student.device, _pad_ctx(case), "pad2d")
-    _pad_check(r, case)
+def _pad_grad(case, G):
+    """The upstream gradient inside the border: the padding gets none."""
+    p = as_pair(case["padding"])
+    h, w = case["X"].shape
+    want = G.double()[p[0]:p[0] + h, p[1]:p[1] + w]
+    return ((want, want.abs()),)
 
 
 @st.composite
-def _pad_grad_case(draw):
-    case = draw(_pad_case(st.sampled_from([torch.float64, torch.float32]), "float"))
-    shape = oracle.pad(case["X"], case["padding"]).shape
-    case["_G"] = draw(float_tensor(tuple(shape), case["X"].dtype, 1.0))
-    return case
+def _pad_shape(draw):
+    return (draw(st.integers(1, 6)), draw(st.integers(1, 6))), {}
 
 
-def _pad_grads(student, case):
-    c = {k: v for k, v in case.items() if k != "_G"}
-    r = student.call("pad2d", c["X"], c["padding"], grad={"wrt": [0], "out": case["_G"]})
-    _pad_check(r, c)
-    ctx = _pad_ctx(c)
-    if r.grads is None or r.grads[0] is None:
-        raise Mismatch(f"{ctx}\nno gradient flows back to X: build the result from X with tensor "
-                       f"operations (slice assignment into a new tensor is fine).")
-    p = as_pair(c["padding"])
-    h, w = c["X"].shape
-    want = case["_G"].double()[p[0]:p[0] + h, p[1]:p[1] + w]
-    P.require_close(r.grads[0], want, want.abs(), c["X"].dtype, f"{ctx}\nthe gradient with respect to X",
-                    error=Mismatch)
+@st.composite
+def _padding(draw):
+    return {"padding": draw(pair_or_int(0, 3))}
 
 
-def _pad_untouched(student, case):
-    r = student.call("pad2d", case["X"], case["padding"], return_inputs=True)
-    _pad_check(r, case)
-    P.require_untouched(r, _pad_ctx(case), X=case["X"])
+# X (n_h, n_w) drawn first, the padding after it (the order the examples were always drawn in).
+PAD = P.Task(
+    name="pad2d", call_sig="pad2d(X, padding)", shapes=_pad_shape(), late=_padding(),
+    inputs=("X",), grads=("X",), positional=("padding",),
+    oracle=lambda c: oracle.pad(c["X"], c["padding"]),
+    error_scale=lambda c: oracle.pad(c["X"], c["padding"]).abs(),
+    grad_oracle=_pad_grad, exact=True, oracle_says="X with zeros around it",
+    hints=_pad_hints(), context=_pad_ctx)
 
 
 # What corr2d_pad_stride is checked with in place of the student's pad2d (one bug costs once).
@@ -186,15 +160,14 @@ def pad2d(X, padding):
 """
 
 pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
-    Check("values", 2, "X surrounded by `padding` rows/columns of zeros on each side (int or pair)",
-          _pad_values, _pad_case(),
-          examples=({"X": torch.arange(1.0, 5.0, dtype=torch.float64).reshape(2, 2), "padding": 1},)),
-    Check("dtype and device", 0.5, "the result keeps X's dtype and device", _pad_dtype,
-          _pad_case(st.sampled_from([torch.float32, torch.float64])), needs_values=True),
-    Check("gradients", 1, "gradients flow back to X (the padded border gets none)", _pad_grads,
-          _pad_grad_case(), needs_values=True),
-    Check("inputs untouched", 0.5, "X is never modified in place", _pad_untouched, _pad_case(),
-          needs_values=True),
+    P.named(P.values_int(PAD, 2), "values",
+            "X surrounded by `padding` rows/columns of zeros on each side (int or pair)",
+            examples=({"X": torch.arange(1.0, 5.0, dtype=torch.float64).reshape(2, 2), "padding": 1},)),
+    P.named(P.dtype_device(PAD, 0.5, (torch.float32, torch.float64)), "dtype and device",
+            "the result keeps X's dtype and device"),
+    P.named(P.gradients(PAD, 1), "gradients",
+            "gradients flow back to X (the padded border gets none)"),
+    P.named(P.untouched(PAD, 0.5), "inputs untouched", "X is never modified in place"),
 ), book_code=_BOOK_PAD2D,
    forbidden=("convolution", "unfold", "pooling", "padding", "constant_pad_nd"))
 
@@ -272,4 +245,4 @@ corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and S
 ), builds_on=(conv_output_shape, pad2d))
 
 ASSIGNMENT = Assignment("padding_stride", "填充和步幅 Padding and Stride",
-                        (conv_output_shape, pad2d, corr2d_pad_stride))
+                        (conv_output_shape, pad2d, corr2d_pad_stride), section="6.3")

@@ -1,6 +1,7 @@
 """Isolation of student code (SPEC section 2): hostile submissions graded in the sandbox.
 
-Every file in ``tests/hostile`` is a complete ``cross_correlation`` submission in which one exercise
+Every file in ``tests/hostile`` is a complete submission (for the assignment of ``corr2d`` unless its
+``# assignment:`` line names another) in which one exercise
 is an attack and the others are honest. Graded with ``isolation="sandbox"``, an attack is withstood
 when: the attacked exercise earns nothing (beyond checks a well-shaped wrong answer passes
 legitimately), the honest exercises keep full marks, no file outside the worker's folder changes,
@@ -23,10 +24,12 @@ import pytest
 from autograder import isolation, runner, streams
 from autograder.grade import grade
 from autograder.student import WorkerLost
+from support import EXERCISES as SUPPORT_EXERCISES, home
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-CORPUS = Path(__file__).resolve().parent / "corpus" / "cross_correlation"
+CC = home("corr2d")         # the assignment most attacks are submissions for
+CORPUS = Path(__file__).resolve().parent / "corpus" / CC
 EXAMPLES = 4
 CALL_TIMEOUT = 2.0
 LOAD_TIMEOUT = 4.0
@@ -64,10 +67,9 @@ def _header(path: Path, key: str, default: str) -> str:
 # attack -> the attacked exercise, and the assignment it is a submission for
 ATTACKED = {p.stem: "corr2d" for p in HOSTILE.glob("*.py")}
 ATTACKED.update({p.stem: _header(p, "attacked", "corr2d") for p in HOSTILE.glob("*.py")
-                 if _header(p, "assignment", "") == "channels"})
-ASSIGNMENT = {p.stem: _header(p, "assignment", "cross_correlation") for p in HOSTILE.glob("*.py")}
-EXERCISES = {"cross_correlation": {"corr2d", "Conv2D", "learn_kernel"},
-             "channels": {"corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"}}
+                 if _header(p, "assignment", "")})
+ASSIGNMENT = {p.stem: _header(p, "assignment", CC) for p in HOSTILE.glob("*.py")}
+EXERCISES = {a: set(names) for a, names in SUPPORT_EXERCISES.items()}
 ATTACKED.update({"conv2d_exit": "Conv2D", "learn_endless": "learn_kernel"})
 for _load in ("load_hang", "load_exit"):
     ATTACKED.pop(_load, None)
@@ -239,7 +241,7 @@ def test_hostile_submission_is_withstood(env, attack):
 @pytest.mark.parametrize("attack,reason", [("load_hang", "did not finish loading within"),
                                            ("load_exit", "crashed the worker while loading")])
 def test_submission_that_hangs_or_crashes_while_loading(env, attack, reason):
-    results = grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
+    results = grade(_submission(env, attack), CC, isolation="sandbox")
     _assert_withstood(env, results)
     assert results["score"] == 0
     assert all(reason in t["output"] for t in results["tests"]), results["tests"][0]["output"]
@@ -249,16 +251,16 @@ def test_other_students_unaffected_after_hostile(env):
     """Two honest submissions graded right after hostile ones get identical full scores, the same
     as without isolation."""
     for attack in ("memory_bomb", "kill_parent", "patch_torch"):
-        grade(_submission(env, attack), "cross_correlation", isolation="sandbox")
+        grade(_submission(env, attack), CC, isolation="sandbox")
     honest = [CORPUS / "ok_double_loop.py", CORPUS / "ok_shifted_slices.py"]
     scores = []
     for path in honest:
-        r = grade(path, "cross_correlation", isolation="sandbox")
+        r = grade(path, CC, isolation="sandbox")
         _assert_withstood(env, r)
         assert r["score"] == r["max_score"], [t for t in r["tests"] if t["score"] < t["max_score"]]
         scores.append([(t["name"], t["score"]) for t in r["tests"]])
     assert scores[0] == scores[1]
-    plain = grade(honest[0], "cross_correlation", isolation="none")
+    plain = grade(honest[0], CC, isolation="none")
     assert [(t["name"], t["score"], t["status"]) for t in plain["tests"]] == \
            [(t[0], t[1], "passed") for t in scores[0]]
 

@@ -30,11 +30,7 @@ DATA = ("tests/corpus/", "tests/hostile/", "demo/course/", "demo/students/")
 CODE = re.compile(r"(\.py|\.mk|\.toml|\.cfg|\.j2)$|(^|/)Makefile$|^\.ci/run$")
 # Files that may still name an id, each with its reason. Keep this short: every entry is a place
 # that has to change when an assignment is added.
-ALLOWED = {
-    # Owned by the concurrent forbidden-routine work, which this branch must not edit; its one
-    # assignment is the one holding corr2d, and it should say so with support.home("corr2d").
-    "tests/test_isolation.py",
-}
+ALLOWED: set = set()
 
 
 def _scanned() -> list[str]:
@@ -45,8 +41,13 @@ def _scanned() -> list[str]:
 
 
 def _id_pattern(names) -> re.Pattern:
-    # "_" counts as a break ("ada_lovelace_<id>.ipynb" names the id), letters and digits do not.
-    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9])")
+    # An id as code names it: next to a quote, a path separator, "_", "." or "=" on at least one
+    # side ("ada_lovelace_<id>.ipynb", "<id>/", '"<id>"'); the same word in running prose or a
+    # check's name ("values (many channels)") is English, not an id.
+    ids_ = "|".join(map(re.escape, names))
+    edge = r"[\"'/_.=]"
+    return re.compile(rf"(?<![A-Za-z0-9])(?:(?<={edge})({ids_})(?![A-Za-z0-9])"
+                      rf"|({ids_})(?={edge}))")
 
 
 def test_no_file_outside_the_course_names_an_assignment_id():

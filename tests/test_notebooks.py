@@ -244,6 +244,10 @@ def test_solution_notebook_earns_full_marks(a, isolated):
     for c in nb.cells:
         if nbg(c).get("grade"):
             assert graded_score(c) == nbg(c)["points"], (c.id, stdout_of(c))
+    # Notebooks that show, not only tell: at least one picture, drawn by matplotlib as it runs.
+    pictures = [c.id for c in nb.cells if c.cell_type == "code"
+                for o in c.outputs if "image/png" in o.get("data", {})]
+    assert pictures, f"the solution of {a} draws no picture when it runs"
 
 
 @pytest.mark.parametrize("a", ASSIGNMENTS)

@@ -156,3 +156,16 @@ def test_empty_upload_and_broken_install_still_list_every_exercise(bundle):
     r, _ = _run(bundle, "no-python", {f"{CC}.py": "x = 1\n"}, venv=bundle["tmp"] / "no-venv")
     _assert_gradescope_shape(r)
     assert r["score"] == 0 and "could not start" in r["tests"][0]["output"]
+
+
+def test_unreadable_notebook_in_process(bundle, tmp_path):
+    """run_autograder's Python side, called directly: a notebook that is not JSON still gives
+    every exercise, at 0, with the reason in Markdown."""
+    from autograder import gradescope
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / f"{CC}.ipynb").write_text("{ this is not json")
+    out = tmp_path / "results" / "results.json"
+    r = gradescope.run(bundle["source"] / "gradescope.json", tmp_path / "sub", out)
+    assert json.loads(out.read_text()) == r
+    _assert_gradescope_shape(r)
+    assert r["score"] == 0 and "not a readable notebook" in r["tests"][0]["output"]

@@ -120,7 +120,7 @@ def test_the_regrade_section_in_a_browser(code_change, tmp_path):
     shot = tmp_path / "regrade.png"
     r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         "--enable-logging=stderr", "--v=0", "--window-size=1200,1400",
-                        f"--screenshot={shot}", page.as_uri() + "#regrade"],
+                        f"--screenshot={shot}", page.as_uri()],
                        capture_output=True, text=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 0, r.stderr
     assert not [line for line in r.stderr.splitlines() if "CONSOLE" in line]

@@ -39,7 +39,7 @@ def bundle(tmp_path_factory):
     return {"zip": zpath, "again": again, "source": source, "modes": modes, "tmp": tmp}
 
 
-def _run(bundle, name: str, files: dict, venv=None) -> tuple[dict, str]:
+def _run(bundle, name: str, files: dict, venv=None, **extra_env) -> tuple[dict, str]:
     """Lay out a Gradescope root with ``files`` (relative path -> text) as the upload, run
     run_autograder, return results.json and the instructor's stdout."""
     root = bundle["tmp"] / name
@@ -49,7 +49,7 @@ def _run(bundle, name: str, files: dict, venv=None) -> tuple[dict, str]:
         (sub / rel).parent.mkdir(parents=True, exist_ok=True)
         (sub / rel).write_text(text.replace("__RESULTS__", str(root / "results" / "results.json")))
     env = dict(os.environ, CONVKIT_GS_ROOT=str(root), CONVKIT_GS_SOURCE=str(bundle["source"]),
-               CONVKIT_GS_VENV=str(venv or Path(sys.prefix)))
+               CONVKIT_GS_VENV=str(venv or Path(sys.prefix)), **extra_env)
     env.pop("PYTHONPATH", None)
     proc = subprocess.run(["bash", str(bundle["source"] / "run_autograder")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -134,13 +134,20 @@ def test_buggy_module(bundle):
                           for t in failed)
 
 
-def test_hostile_module_cannot_fake_results(bundle):
+@pytest.mark.parametrize("isolation", ["auto", "process"])
+def test_hostile_module_cannot_fake_results(bundle, isolation):
+    """Also under ``--isolation process``, what run_autograder falls back to where Docker refuses
+    bubblewrap's namespaces."""
     src = (HOSTILE / "fake_results.py").read_text()
     src = re.sub(r"(?m)^# __HONEST__.*\n(#.*\n)*", lambda _: (HOSTILE / "_honest.txt").read_text(), src)
     # aim the attack at this root's results.json too, not only /autograder's
     src = src.replace('"/autograder/results/results.json"', '"__RESULTS__"')
     assert "__RESULTS__" in src
-    r, _ = _run(bundle, "hostile", {f"{CC}.py": src})
+    env = {} if isolation == "auto" else {"CONVKIT_ISOLATION": isolation}
+    r, out = _run(bundle, f"hostile-{isolation}", {f"{CC}.py": src}, **env)
+    # auto: the sandbox where bubblewrap works here, else process, and the log says which
+    assert re.search(r"isolation: (sandbox|process) \(", out) if isolation == "auto" \
+        else "isolation: process (as asked)" in out
     _assert_gradescope_shape(r)
     ex = by_exercise(r)
     assert ex["corr2d"]["score"] == 0 and r["score"] < r["max_score"]

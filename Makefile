@@ -66,3 +66,4 @@ clean:
 
 include Makefile.release.mk
 include Makefile.collect.mk
+include Makefile.gradescope.mk

@@ -186,7 +186,8 @@ def _plot_png(data: dict, a: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def html_report(data: dict, names: dict | None = None, course: str = "") -> str:
+def html_report(data: dict, names: dict | None = None, course: str = "",
+                regrade: dict | None = None) -> str:
     from .report import _env
     st = stats(data)
     header, rows = csv_rows(data, names)
@@ -221,7 +222,7 @@ def html_report(data: dict, names: dict | None = None, course: str = "") -> str:
     return _env(True).get_template("class_report.html.j2").render(
         course=course, when=time.strftime("%Y-%m-%d %H:%M"), assignments=assignments_view,
         failed=failed_checks(data), students=students, assignment_ids=a_ids, errors=errors,
-        n_students=len(data["students"]), n_subs=len(data["subs"]))
+        n_students=len(data["students"]), n_subs=len(data["subs"]), regrade=regrade)
 
 
 def _atomic(path: Path, text: str) -> None:
@@ -236,5 +237,7 @@ def write_all(out: Path, data: dict, names: dict | None = None, course: str = ""
     w.writerow(header)
     w.writerows(rows)
     _atomic(out / "grades.csv", buf.getvalue())
-    _atomic(out / "class_report.html", html_report(data, names, course or out.name))
+    from .regrade import section      # regrade.csv, as the last regrading run wrote it
+    _atomic(out / "class_report.html", html_report(data, names, course or out.name,
+                                                   regrade=section(out)))
     return [out / "grades.csv", out / "class_report.html"]

@@ -13,6 +13,8 @@ alone, only the names below are written)::
     OUT/feedback/<student>/<assignment>/feedback.md       the same page in Markdown
     OUT/grades.csv                                         one row per student (columns below)
     OUT/class_report.html                                  one self-contained page for the teacher
+    OUT/regrade.csv                                        the scores the last regrading run changed, and why
+                                                           (``autograder/regrade.py``)
 
 ``grades.csv`` columns, in order: nbgrader's student columns as ``nbgrader export`` writes them
 (``student_id, last_name, first_name, email``; names come from the gradebook when there is one,
@@ -82,6 +84,10 @@ class Job:
     path: str
     key: str = ""
     attempts: int = 0
+    # The key's parts, kept in the record so that a regrade can say why (``regrade``).
+    code: str = ""
+    grader: str = ""
+    settings: str = ""
 
 
 class ClassError(Exception):
@@ -171,7 +177,8 @@ def submission_hash(path: Path) -> str:
 
 def job_key(job: Job, fingerprint: str, isolation: str, device: str) -> str:
     h = hashlib.sha256()
-    for part in (submission_hash(Path(job.path)), fingerprint, isolation, device, job.assignment):
+    job.code, job.grader, job.settings = submission_hash(Path(job.path)), fingerprint, f"{isolation}/{device}"
+    for part in (job.code, fingerprint, isolation, device, job.assignment):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 
@@ -263,6 +270,7 @@ def _titles(assignment_id: str) -> tuple[str, dict]:
 def write_submission(out: Path, job: Job, outcome: dict) -> dict:
     """Write results.json, the feedback pages and the record, in that order (the record last,
     so a crash in between leaves the submission to regrade)."""
+    from . import regrade
     from .report import html_feedback, markdown_feedback
     results = outcome.get("results")
     error = outcome.get("error")
@@ -270,6 +278,7 @@ def write_submission(out: Path, job: Job, outcome: dict) -> dict:
         results = _error_results(job.assignment, error or "unknown error")
     adir = out / "autograded" / job.student / job.assignment
     fdir = out / "feedback" / job.student / job.assignment
+    previous = regrade.previous(adir)       # the result this one replaces, for regrade.csv
     _atomic_write(adir / RESULTS, json.dumps(results, indent=2, ensure_ascii=False))
     title, ex_titles = _titles(job.assignment)
     when = time.strftime("%Y-%m-%d %H:%M")
@@ -280,7 +289,9 @@ def write_submission(out: Path, job: Job, outcome: dict) -> dict:
     record = {"key": job.key, "status": "error" if error else "graded", "error": error,
               "retry": bool(outcome.get("retry")), "score": results["score"],
               "max_score": results["max_score"], "seconds": round(outcome.get("seconds", 0), 3),
-              "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "submission": job.path}
+              "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "submission": job.path,
+              "code": job.code, "grader": job.grader, "settings": job.settings,
+              "declarations": regrade.declarations(job.assignment), "previous": previous}
     _atomic_write(adir / RECORD, json.dumps(record, indent=2))
     return record
 
@@ -489,6 +500,8 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
         except Exception as e:      # the gradebook is a bonus: never lose the run over it
             summary.gradebook = {"error": f"{type(e).__name__}: {e}", "db_url": db_url}
     summary.stats = classreport.stats(rows)
+    from . import regrade       # before the report, which shows it
+    summary.written += regrade.write(out, summary.graded)
     summary.written += classreport.write_all(out, rows, names)
     return summary
 

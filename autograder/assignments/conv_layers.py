@@ -47,13 +47,17 @@ def _conv(X, W, b=None, **kw):
 
 
 def _conv_scale(case):
-    """(S, M): S = conv(|X|, |W|) + |b| for this output; M its largest value over the stride-1
-    output (an FFT computes that one and keeps every s-th element)."""
+    """(S, M): S = conv(|X|, |W|) + |b| for this output; M the largest value of the whole
+    correlation of |X| with the dilated |W| (every shift at which they overlap, stride 1): an FFT
+    computes all of those and keeps some, so its error follows them (SPEC's M, generalised to
+    stride and dilation, where the kept outputs may all be windows over padding)."""
     X, W, b = _f64(case["X"]).abs(), _f64(case["W"]).abs(), case.get("b")
     b = None if b is None else _f64(b).abs()
     kw = _kw(case)
     S = F.conv2d(X, W, b, **kw)
-    full = F.conv2d(X, W, b, **{**kw, "stride": 1})
+    p, d = as_pair(kw.get("padding", 0)), as_pair(kw.get("dilation", 1))
+    reach = tuple(p[i] + d[i] * (W.shape[2 + i] - 1) for i in range(2))
+    full = F.conv2d(X, W, b, **{**kw, "stride": 1, "padding": reach})
     return S, (full.max() if full.numel() else None)
 
 

@@ -323,3 +323,18 @@ def test_a_top_level_gradcheck_is_skipped_not_fatal():
         assert t.lost is None
     finally:
         t.close()
+
+
+@pytest.mark.parametrize("mutant, named", [("bug_bw_autograd_grad", "torch.autograd.grad"),
+                                           ("bug_bw_tensor_backward", "Tensor.backward"),
+                                           ("bug_bw_func_vjp", "torch.func.vjp")])
+def test_a_backward_pass_by_autograd_scores_zero_in_a_worker(mutant, named):
+    """Graded in the sandbox: the exercise that derives a gradient by hand scores 0, the message
+    names the routine, and the exercise before it (whose checks run autograd) keeps its points."""
+    from autograder.grade import grade
+    from support import CORPUS, by_exercise, home
+    a = home("conv2d_backward")
+    ex = by_exercise(grade(CORPUS / a / f"{mutant}.py", a, isolation="sandbox"))
+    assert ex["conv2d_backward"]["score"] == 0
+    assert any(named in out for _, out in ex["conv2d_backward"]["failed"])
+    assert ex["conv2d"]["score"] == ex["conv2d"]["max"]

@@ -236,6 +236,8 @@ def _conv_call(student, case, n, h, w, measure):
 # One bug costs once: conv2d_backward is checked with this conv2d in place of the student's
 # (the backward pass is two correlations, which a solution often computes with its conv2d).
 _BOOK_CONV2D = '''
+import torch
+
 def conv2d(X, W, b=None, stride=1, padding=0, dilation=1, groups=1):
     pair = lambda v: (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
     (s_h, s_w), (p_h, p_w), (d_h, d_w) = pair(stride), pair(padding), pair(dilation)

@@ -120,10 +120,11 @@ def _with(case, **changes):
 
 
 def _dilated_input(case):
-    """Dilation applied to the input (every d-th pixel) instead of spreading the kernel."""
-    d = as_pair(case.get("dilation", 1))
-    return _conv(case["X"][..., ::d[0], ::d[1]], case["W"], case.get("b"),
-                 **{**_kw(case), "dilation": 1})
+    """Dilation applied to the input (every d-th pixel of the padded X) instead of spreading the
+    kernel's taps."""
+    d, p = as_pair(case.get("dilation", 1)), as_pair(case.get("padding", 0))
+    Xp = F.pad(_f64(case["X"]), (p[1], p[1], p[0], p[0]))[..., ::d[0], ::d[1]]
+    return _conv(Xp, case["W"], case.get("b"), **{**_kw(case), "dilation": 1, "padding": 0})
 
 
 def _groups_strided(case):

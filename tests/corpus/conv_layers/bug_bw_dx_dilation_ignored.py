@@ -1,6 +1,6 @@
 # dX ignores dilation when scattering the taps back.
 # breaks: conv2d_backward
-# symptom: dX
+# symptom: dX \(the gradient
 import torch
 
 

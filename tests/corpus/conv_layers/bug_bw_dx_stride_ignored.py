@@ -1,6 +1,6 @@
 # dX scatters dY back as if the stride were 1 (the scattered gradient lands in the wrong rows).
 # breaks: conv2d_backward
-# symptom: stride
+# symptom: as if the stride were 1
 import torch
 
 

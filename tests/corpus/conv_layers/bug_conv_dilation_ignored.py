@@ -1,6 +1,6 @@
 # conv2d ignores dilation in the taps (the output size still uses it).
 # breaks: conv2d
-# symptom: dilation|values
+# symptom: the values are wrong
 import torch
 
 

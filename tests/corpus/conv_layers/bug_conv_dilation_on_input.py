@@ -1,6 +1,6 @@
 # conv2d applies dilation to the input (every d-th pixel) instead of spreading the kernel's taps.
 # breaks: conv2d
-# symptom: dilation
+# symptom: applied to the input
 import torch
 
 

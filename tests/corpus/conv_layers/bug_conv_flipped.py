@@ -1,6 +1,6 @@
 # conv2d flips the kernel (a true convolution, not F.conv2d's cross-correlation).
 # breaks: conv2d
-# symptom: flipped
+# symptom: kernel is flipped
 import torch
 
 

@@ -1,6 +1,6 @@
 # conv2d gives group j the input channels j, j+g, j+2g... instead of the j-th contiguous block.
 # breaks: conv2d
-# symptom: groups
+# symptom: contiguous block
 import torch
 
 

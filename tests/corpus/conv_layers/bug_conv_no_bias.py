@@ -1,6 +1,6 @@
 # conv2d never adds the bias.
 # breaks: conv2d
-# symptom: bias
+# symptom: bias was not added
 import torch
 
 

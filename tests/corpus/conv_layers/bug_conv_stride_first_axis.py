@@ -1,6 +1,6 @@
 # conv2d uses the first element of stride for both axes.
 # breaks: conv2d
-# symptom: stride
+# symptom: values are wrong|output shape is wrong
 import torch
 
 

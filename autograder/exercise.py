@@ -47,7 +47,8 @@ class Exercise:
     # Categories of ready-made routines refused below Python while this exercise is graded
     # (``worker/enforce.CATEGORIES``): convolution, unfold, pooling and padding always;
     # ``constant_pad_nd`` (which ``torch.fft`` also uses inside) only where padding is the
-    # exercise. The Python-level names of all of them are refused for every exercise.
+    # exercise; ``autograd`` where the exercise is a gradient derived by hand. The Python-level
+    # names of the first four are refused for every exercise.
     forbidden: tuple = ("convolution", "unfold", "pooling", "padding")
 
     def trusted(self) -> tuple[list, str] | None:

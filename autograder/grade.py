@@ -28,7 +28,7 @@ def open_transport(cells, isolation: str, device: str, forbidden: dict | None = 
     if isolation == "none":
         from .student import InProcess
         from .worker.execute import load_source
-        return InProcess(load_source(cells))
+        return InProcess(load_source(cells), forbidden=forbidden)
     from . import isolation as iso
     return iso.open_worker(cells, sandboxed=(isolation == "sandbox"), device=device,
                            forbidden=forbidden)

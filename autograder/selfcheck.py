@@ -27,7 +27,7 @@ def check(name: str, obj) -> float:
         # One thread: tiny convolutions are thousands of times slower when threads contend.
         torch.set_num_threads(1)
         try:
-            student = Student(InProcess({name: obj}))
+            student = Student(InProcess({name: obj}, forbidden={name: exercise.forbidden}))
             result = run_exercise(exercise, student)
         finally:
             torch.set_num_threads(threads)

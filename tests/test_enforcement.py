@@ -171,3 +171,170 @@ def test_a_top_level_demo_is_skipped_not_fatal():
         assert float(_call(t, "f")["value"][0]) == 1.0
     finally:
         t.close()
+
+
+# ---- the "autograd" category: a gradient by hand (conv2d_backward, max_pool2d_backward) --------
+AUTOGRAD_ROUTES = '''
+import torch
+from torch.autograd import grad as aliased
+T = torch.arange(4.0, dtype=torch.float64)
+
+def _leaf():
+    return T.clone().requires_grad_(True)
+
+def tensor_backward(x):
+    t = _leaf()
+    (t * t).sum().backward()
+    return t.grad
+
+def autograd_grad(x):
+    t = _leaf()
+    return torch.autograd.grad((t * t).sum(), t)[0]
+
+def alias_grad(x):
+    t = _leaf()
+    return aliased((t * t).sum(), t)[0]
+
+def getattr_grad(x):
+    t = _leaf()
+    return getattr(getattr(torch, "auto" + "grad"), "gr" + "ad")((t * t).sum(), t)[0]
+
+def guard_off_grad(x):
+    t = _leaf()
+    with getattr(torch._C, "Disable" + "TorchFunction")():
+        return torch.autograd.grad((t * t).sum(), t)[0]
+
+def func_vjp(x):
+    out, pull = torch.func.vjp(lambda t: t * t, T)
+    return pull(torch.ones(4, dtype=torch.float64))[0]
+
+def func_grad(x):
+    return torch.func.grad(lambda t: (t * t).sum())(T)
+
+def functional_jacobian(x):
+    return torch.autograd.functional.jacobian(lambda t: t * t, T)
+
+def forward_ad(x):
+    return torch.ops.aten._make_dual(T, torch.ones(4, dtype=torch.float64), 0)
+
+def engine(x):
+    from torch.autograd.variable import Variable
+    t = _leaf()
+    return Variable._execution_engine.run_backward(((t * t).sum(),), (None,), False, False,
+                                                   (t,), False, False)[0]
+
+def tls_setter(x):
+    torch._C._dispatch_tls_set_dispatch_key_excluded(torch._C.DispatchKey.AutogradFunctionality,
+                                                     False)
+    return x
+
+def engine_type(x):
+    """The engine's C type, found without naming it: autograd recorded nothing to run."""
+    E = [c for c in object.__subclasses__() if c.__name__ == "_EngineBase"][0]
+    t = _leaf()
+    return E().run_backward(((t * t).sum(),), (None,), False, False, (t,), False, False)[0]
+
+def guard_emptied(x):
+    """The Python layer taken away first: the floor still names the routine and ends the worker."""
+    import sys
+    for name, mod in list(sys.modules.items()):
+        if name.endswith("worker.guard"):
+            mod._active.clear()
+    t = _leaf()
+    return torch.autograd.grad((t * t).sum(), t)[0]
+
+def honest(x):
+    Y = T.reshape(2, 2)
+    out = torch.einsum("ij,jk->ik", Y.as_strided((2, 2), (1, 2)), Y)
+    return out + torch.fft.irfft2(torch.fft.rfft2(Y, s=(4, 4)), s=(4, 4))[:2, :2]
+'''
+
+AUTOGRAD_REFUSED = {
+    "tensor_backward": "Tensor.backward",
+    "autograd_grad": "torch.autograd.grad",
+    "alias_grad": "torch.autograd.grad",
+    "getattr_grad": "torch.autograd.grad",
+    "guard_off_grad": "torch.autograd.grad",
+    "func_vjp": "torch.func.vjp",
+    "func_grad": "torch.func.grad",
+    "functional_jacobian": "torch.autograd.functional.jacobian",
+    "forward_ad": "torch.ops.aten._make_dual",
+    "engine": "the autograd engine",
+    "tls_setter": "_dispatch_tls_set_dispatch_key_excluded",
+    "guard_emptied": "torch.autograd.grad",
+}
+_WITH_AUTOGRAD = ("convolution", "unfold", "pooling", "padding", "autograd")
+
+
+@pytest.fixture(scope="module")
+def no_autograd_worker():
+    names = list(AUTOGRAD_REFUSED) + ["engine_type", "honest"]
+    t = isolation.open_worker([("<routes>", AUTOGRAD_ROUTES)], sandboxed=True,
+                              fresh_per_name=False, forbidden={n: _WITH_AUTOGRAD for n in names})
+    yield t
+    t.close()
+
+
+@pytest.mark.parametrize("route", sorted(AUTOGRAD_REFUSED))
+def test_autograd_refused_where_the_exercise_forbids_it(no_autograd_worker, route):
+    # Named by the guard in Python (a "forbidden" reply), or, where that layer is gone, by the
+    # floor, which ends the worker (ForbiddenUsed): either way no gradient comes back.
+    try:
+        reply = _call(no_autograd_worker, route)
+        named = reply.get("forbidden")
+        assert named is not None, reply
+    except ForbiddenUsed as e:
+        named = e.args[0]
+    assert AUTOGRAD_REFUSED[route] in named
+    assert "value" in _call(no_autograd_worker, "honest")
+
+
+def test_the_engine_reached_another_way_finds_nothing_recorded(no_autograd_worker):
+    reply = _call(no_autograd_worker, "engine_type")
+    assert "value" not in reply and "does not require grad" in reply["error"]["message"]
+
+
+def test_autograd_still_works_for_the_other_exercises():
+    """The category is the exercise's: in a worker for any other exercise (the grader's own
+    gradient checks run autograd there) the same calls give gradients."""
+    import torch
+    t = isolation.open_worker([("<routes>", AUTOGRAD_ROUTES)], sandboxed=True,
+                              fresh_per_name=False)
+    try:
+        for route in ("tensor_backward", "autograd_grad", "func_vjp"):
+            got = _call(t, route)["value"]
+            assert torch.equal(got, 2 * torch.arange(4.0, dtype=torch.float64)), route
+    finally:
+        t.close()
+
+
+def test_a_top_level_gradcheck_is_skipped_not_fatal():
+    """The notebook's own gradient check cell, loaded in the worker of a backward exercise: that
+    cell is skipped (SPEC forbids routines inside the student's functions), the worker lives and
+    the definitions of the other cells are graded. Elsewhere the cell runs."""
+    cells = [("<a>", "import torch\nx = torch.rand(3, dtype=torch.float64, requires_grad=True)\n"
+                     "CHECKED = torch.autograd.gradcheck(lambda t: (t * t).sum(), (x,))\n"),
+             ("<b>", "def f(x):\n    return x + (2 if 'CHECKED' in globals() else 1)\n"),
+             ("<c>", "def g(x):\n    return x + (2 if 'CHECKED' in globals() else 1)\n")]
+    t = isolation.open_worker(cells, sandboxed=True, forbidden={"f": _WITH_AUTOGRAD})
+    try:
+        assert float(_call(t, "f")["value"][0]) == 1.0      # autograd-free: the cell was skipped
+        assert float(_call(t, "g")["value"][0]) == 2.0      # another exercise: the cell ran
+        assert t.lost is None
+    finally:
+        t.close()
+
+
+@pytest.mark.parametrize("mutant, named", [("bug_bw_autograd_grad", "torch.autograd.grad"),
+                                           ("bug_bw_tensor_backward", "Tensor.backward"),
+                                           ("bug_bw_func_vjp", "torch.func.vjp")])
+def test_a_backward_pass_by_autograd_scores_zero_in_a_worker(mutant, named):
+    """Graded in the sandbox: the exercise that derives a gradient by hand scores 0, the message
+    names the routine, and the exercise before it (whose checks run autograd) keeps its points."""
+    from autograder.grade import grade
+    from support import CORPUS, by_exercise, home
+    a = home("conv2d_backward")
+    ex = by_exercise(grade(CORPUS / a / f"{mutant}.py", a, isolation="sandbox"))
+    assert ex["conv2d_backward"]["score"] == 0
+    assert any(named in out for _, out in ex["conv2d_backward"]["failed"])
+    assert ex["conv2d"]["score"] == ex["conv2d"]["max"]

@@ -47,6 +47,10 @@ CATEGORIES = {
     "pooling": r"pool",
     "padding": r"^pad$|^_pad_enum$|^_pad_circular$|reflection_pad|replication_pad",
     "constant_pad_nd": r"^constant_pad_nd$",
+    # Automatic differentiation, for an exercise whose point is a gradient derived by hand. At
+    # the dispatcher these are forward mode's ops; reverse mode has no op of its own, so
+    # ``activate`` also takes away its entry points and stops autograd recording (``_no_autograd``).
+    "autograd": r"^_make_dual|^_unpack_dual$|^_fw_primal",
 }
 DEFAULT = ("convolution", "unfold", "pooling", "padding")
 
@@ -169,6 +173,8 @@ def activate(categories=DEFAULT) -> None:
     if extra is not None and set(categories) - set(DEFAULT):
         extra(tuple(set(categories) - set(DEFAULT)))
     del extra
+    if "autograd" in categories:
+        _no_autograd(_make_violation())
     _audit(_make_violation())
 
 
@@ -274,6 +280,76 @@ def _replace_entry_points(torch, categories, violation) -> None:
 def _op_base(op) -> str:
     name = getattr(op, "__name__", None) or str(op)
     return name.split(".")[0].replace("aten::", "")
+
+
+# ---------------------------------------------------------------------------------- autograd
+# Python entry points of automatic differentiation, by module: refused by name, so the message
+# names what the student wrote (``torch.func.vjp`` calls ``torch.autograd.grad`` inside).
+_AUTOGRAD_ENTRIES = {
+    "torch.autograd": ("backward", "grad"),
+    "torch.autograd.functional": ("vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"),
+    "torch.autograd.forward_ad": ("make_dual", "unpack_dual"),
+    "torch.func": ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
+                   "linearize"),
+    "torch._functorch.eager_transforms": ("grad", "grad_and_value", "vjp", "jvp", "jacrev",
+                                          "jacfwd", "hessian", "linearize", "_autograd_grad"),
+    "torch._functorch.apis": ("grad", "grad_and_value"),
+    "functorch": ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"),
+    # The C entry points under them: the reverse-mode engine, functorch's transform levels, and
+    # the dispatch-key TLS setters that could turn recording back on.
+    "torch._C": ("_ImperativeEngine", "_EngineBase", "_ForceDispatchKeyGuard",
+                 "_SetExcludeDispatchKeyGuard", "_dispatch_tls_set_dispatch_key_excluded"),
+    "torch._C._functorch": ("_grad_increment_nesting", "_jvp_increment_nesting",
+                            "_wrap_for_grad"),
+}
+
+
+def _no_autograd(violation) -> None:
+    """No automatic differentiation in this worker (its exercise is a gradient by hand).
+
+    Three layers: the entry points above, refused by name (in Python, through the guard first, so
+    a notebook cell that runs ``gradcheck`` at top level is skipped, not fatal; then the
+    violation, which ends the process); the engine object every reverse pass goes through
+    (``Variable._execution_engine``), replaced by a refuser; and autograd recording switched off
+    for the process (the Autograd dispatch keys excluded in the thread's dispatch state; the
+    worker has no other thread), so even the engine's C type reached some
+    other way finds no graph to run. The grader asks this worker for no gradients."""
+    import torch
+    from . import guard
+    active = guard._active
+
+    def refuser(what):
+        def refused(*args, **kwargs):
+            if active:                      # named in Python first (a cell is then skipped)
+                active[-1].flag(what)
+            violation(what)
+        refused.__convkit_wrapped__ = True
+        return refused
+
+    # Recording off for the process, set straight in the thread's dispatch state (a guard object
+    # would be something to hold, and to exit); the setter is refused below, after this call.
+    torch._C._dispatch_tls_set_dispatch_key_excluded(torch._C.DispatchKey.AutogradFunctionality,
+                                                     True)
+    import torch.autograd.forward_ad  # noqa: F401  (imported now, so replaced now)
+    import torch.autograd.functional  # noqa: F401
+    import torch.func  # noqa: F401
+    for modname, attrs in _AUTOGRAD_ENTRIES.items():
+        mod = sys.modules.get(modname)
+        for attr in attrs if mod is not None else ():
+            if hasattr(mod, attr):
+                shown = "torch.autograd.grad (inside torch.func)" if attr == "_autograd_grad" \
+                    else f"{modname}.{attr}"
+                try:
+                    setattr(mod, attr, refuser(shown))
+                except (AttributeError, TypeError):
+                    pass
+    torch.Tensor.backward = refuser("Tensor.backward")
+
+    class _Engine:
+        """What ``torch.autograd.backward``/``grad`` call into: refuses every method."""
+        def __getattr__(self, name, _refused=refuser("the autograd engine (backward pass)")):
+            return _refused
+    torch.autograd.variable.Variable._execution_engine = _Engine()
 
 
 # ---------------------------------------------------------------------------------- audit hook

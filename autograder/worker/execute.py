@@ -153,13 +153,15 @@ def _module(namespace, req, g: guard.Guard):
 OPS = {"call": _call, "module": _module}
 
 
-def execute(namespace: dict, req: dict) -> dict:
-    """Run one request under the guard; never raises for anything the student's code does."""
+def execute(namespace: dict, req: dict, categories=()) -> dict:
+    """Run one request under the guard; never raises for anything the student's code does.
+    ``categories``: the exercise's forbidden categories, where the guard is the only layer (in
+    process); "autograd" adds automatic differentiation to what it refuses."""
     name = req.get("name")
     if name not in namespace:
         return {"missing": name}
     _exact_float32(str(req.get("device", "cpu")))
-    with guard.watching() as g:
+    with guard.watching(guard.AUTOGRAD if "autograd" in categories else ()) as g:
         # CPU time, not wall time: what the student's code costs, however busy the machine is.
         t0 = time.process_time()
         try:

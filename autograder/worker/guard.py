@@ -61,6 +61,12 @@ OTHER_FORBIDDEN = {
 
 _FROZEN = frozenset(TORCH_FORBIDDEN)
 
+# Automatic differentiation as the mode sees it (``Tensor.backward``, ``torch.autograd.grad``,
+# which ``torch.func``'s transforms call inside, forward mode's ``_make_dual``): refused only for
+# an exercise whose gradient is derived by hand (the "autograd" category), where ``execute``
+# passes them as ``extra``. In a worker ``enforce`` refuses them below Python as well.
+AUTOGRAD = frozenset({"backward", "grad", "_make_dual", "_unpack_dual"})
+
 
 class Forbidden(BaseException):
     """A forbidden routine was called; ``args[0]`` names it."""
@@ -83,17 +89,19 @@ def _display(func) -> str:
 class Guard(TorchFunctionMode):
     """Active while student code runs: refuses forbidden torch routines and counts operations."""
 
-    def __init__(self):
+    def __init__(self, extra: frozenset = frozenset()):
         super().__init__()
         self.ops = 0
         self.hit: str | None = None
+        self.extra = frozenset(extra)
 
     def __torch_function__(self, func, types, args=(), kwargs=None, _forbidden=_FROZEN):
         # ``_forbidden`` is a frozen copy bound when the class was made: code that empties the
         # public TORCH_FORBIDDEN set changes nothing here.
         self.ops += 1
         name = getattr(func, "__name__", "")
-        if name.split(".")[0] in _forbidden:
+        base = name.split(".")[0]
+        if base in _forbidden or base in self.extra:
             self.flag(_display(func))
         return func(*args, **(kwargs or {}))
 
@@ -161,9 +169,12 @@ def install() -> None:
 class watching:
     """``with watching() as g:`` runs student code under a fresh Guard."""
 
+    def __init__(self, extra=()):
+        self.extra = frozenset(extra)
+
     def __enter__(self) -> Guard:
         install()
-        self.guard = Guard()
+        self.guard = Guard(self.extra)
         self.guard.__enter__()
         _active.append(self.guard)
         return self.guard

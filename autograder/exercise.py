@@ -30,6 +30,9 @@ class Check:
     # untouched, linearity, ...): where the values are wrong it says "not assessed" in one line
     # instead of repeating the value failure.
     needs_values: bool = False
+    # CPU seconds each call of this check may use, where the default (``student.CALL_TIMEOUT_S``)
+    # is too little: a short training run. Bounded by ``student.MAX_CALL_CPU_S``.
+    cpu_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ class Exercise:
     # (``worker/enforce.CATEGORIES``): convolution, unfold, pooling and padding always;
     # ``constant_pad_nd`` (which ``torch.fft`` also uses inside) only where padding is the
     # exercise; ``autograd`` where the exercise is a gradient derived by hand. The Python-level
-    # names of the first four are refused for every exercise.
+    # names of a forbidden category are refused with it (``padding``'s include ``F.pad``).
+    # ``()``: nothing is refused (an exercise about composing nn layers).
     forbidden: tuple = ("convolution", "unfold", "pooling", "padding")
 
     def trusted(self) -> tuple[list, str] | None:

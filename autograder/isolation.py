@@ -239,13 +239,16 @@ class ZygoteFailed(RuntimeError):
 class Zygote:
     """One long-lived zygote process and its control socket."""
 
-    def __init__(self, sandboxed: bool, memory_headroom: int = MEMORY_HEADROOM, cuda: bool = False):
+    def __init__(self, sandboxed: bool, memory_headroom: int = MEMORY_HEADROOM, cuda: bool = False,
+                 floor=DEFAULT_FORBIDDEN):
         self.sandboxed = sandboxed
         self.cuda = cuda
         self.lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ctrl = ours
-        opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(memory_headroom)}
+        # ``floor``: the categories the zygote's dispatcher kernels refuse in every worker.
+        opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(memory_headroom),
+                "floor": list(floor)}
         if sandboxed:
             pkg = f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"
             prefix = sandbox_argv(cuda=cuda)
@@ -339,15 +342,24 @@ _zygotes: dict = {}
 _zygotes_lock = threading.Lock()
 
 
-def get_zygote(sandboxed: bool, device: str = "cpu") -> Zygote:
+def floor_of(forbidden) -> tuple:
+    """The zygote an exercise's workers come from: the one whose dispatcher refuses the default
+    categories the exercise forbids (all of them, almost always; none for an exercise that lets
+    students compose ``nn.Conv2d`` layers). Kernels a zygote installed are inherited by every
+    worker and cannot be taken back, so an exercise that allows one needs a zygote without it."""
+    return tuple(c for c in DEFAULT_FORBIDDEN if c in tuple(forbidden))
+
+
+def get_zygote(sandboxed: bool, device: str = "cpu", floor=DEFAULT_FORBIDDEN) -> Zygote:
     """This process's zygote for the isolation level, started on first use (or after it died)."""
     cuda = str(device).startswith("cuda")
-    key = (os.getpid(), sandboxed, cuda, MEMORY_HEADROOM)
+    floor = tuple(floor)
+    key = (os.getpid(), sandboxed, cuda, MEMORY_HEADROOM, floor)
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
             # A forked copy of this process must not share its parent's zygote: keyed by pid.
-            z = Zygote(sandboxed, MEMORY_HEADROOM, cuda=cuda)
+            z = Zygote(sandboxed, MEMORY_HEADROOM, cuda=cuda, floor=floor)
             _zygotes[key] = z
         return z
 
@@ -451,15 +463,16 @@ class WorkerTransport:
 
     def _start(self, name=None) -> None:
         self.book = self.books.get(name)
-        self.zygote = get_zygote(self.sandboxed, self.device)
+        forbidden = self.worker_forbidden
+        floor = floor_of(forbidden)
+        self.zygote = get_zygote(self.sandboxed, self.device, floor)
         self.host_pid = None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        forbidden = self.worker_forbidden
         try:
             try:
                 self.pid = self.zygote.spawn(theirs, self.device, forbidden)
             except ZygoteFailed:
-                self.zygote = get_zygote(self.sandboxed, self.device)     # it died: one new one, one retry
+                self.zygote = get_zygote(self.sandboxed, self.device, floor)     # it died: one new one, one retry
                 self.pid = self.zygote.spawn(theirs, self.device, forbidden)
         finally:
             theirs.close()
@@ -539,16 +552,25 @@ class WorkerTransport:
             if self.lost:
                 raise (WorkerHung if self.lost_hung else WorkerLost)(self.lost)
 
-    def _hung_wall(self) -> WorkerHung:
-        return WorkerHung(f"did not return within {self.wall_timeout:g} s, without using its "
-                          f"{self.call_timeout:g} s of CPU time (waiting: a sleep, input() or a lock?)")
+    def _budget(self, req) -> float:
+        """CPU seconds a request may use: its own ``cpu_s`` (a check's, bounded) or the default."""
+        from .worker.serve import call_budget
+        return call_budget(req, self.call_timeout)
 
-    def _reply(self, chan) -> dict:
+    def _wall(self, cpu: float) -> float:
+        return max(cpu * WALL_FACTOR, cpu + 10.0)
+
+    def _hung_wall(self, cpu: float | None = None) -> WorkerHung:
+        cpu = self.call_timeout if cpu is None else cpu
+        return WorkerHung(f"did not return within {self._wall(cpu):g} s, without using its "
+                          f"{cpu:g} s of CPU time (waiting: a sleep, input() or a lock?)")
+
+    def _reply(self, chan, cpu: float | None = None) -> dict:
         try:
             reply, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
-            raise self._hung_wall() from None
+            raise self._hung_wall(cpu) from None
         except (EOFError, ConnectionError, BrokenPipeError):
             status, report = self._end(grace=0.5, with_report=True)
             if status == VIOLATION_EXIT:
@@ -556,8 +578,8 @@ class WorkerTransport:
                 # process): nothing the student's code did in Python can turn this back.
                 raise ForbiddenUsed(_violation_name(report)) from None
             if status == -signal.SIGXCPU:   # the per-request CPU limit (see ``serve``)
-                raise WorkerHung(f"did not return within {self.call_timeout:g} s of CPU time "
-                                 f"(an endless loop?)") from None
+                raise WorkerHung(f"did not return within {cpu or self.call_timeout:g} s of CPU "
+                                 f"time (an endless loop?)") from None
             raise WorkerLost(f"crashed the worker ({_exit_text(status)})") from None
         except Exception:
             self._end()
@@ -617,12 +639,13 @@ class WorkerTransport:
         self._ready(req.get("name") if isinstance(req, dict) else None)
         measure = isinstance(req, dict) and req.get("measure_cpu")
         before = self._cpu() if measure else None
-        chan = _Deadline(self.sock, self.wall_timeout)
+        cpu = self._budget(req)
+        chan = _Deadline(self.sock, self._wall(cpu))
         try:
             wire.send(chan, req)
         except (TimeoutError, socket.timeout, OSError):
             pass        # the reply says what happened: a hang times out, a crash reads as EOF
-        reply = self._reply(chan)
+        reply = self._reply(chan, cpu)
         after = self._cpu() if measure else None
         if before is not None and after is not None:
             reply["cpu_seconds"] = after - before

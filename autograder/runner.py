@@ -212,6 +212,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
     res = ExerciseResult(exercise.name, exercise.points)
     # Checked with the book's code in place of the helpers it builds on: one bug costs once.
     student.trust(exercise.name, exercise.trusted())
+    student.forbid(exercise.name, exercise.forbidden)
     hung = None
     first_wrong = None      # the first check that found the values wrong
     for i, check in enumerate(exercise.checks):
@@ -226,6 +227,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                                           f"not run: {exercise.name} {hung} in an earlier check",
                                           check.says))
             continue
+        student.cpu_s = check.cpu_s     # a check's own CPU budget per call, where it has one
         try:
             v = run_check(check, student, exercise.name)
         except Missing:
@@ -266,6 +268,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
             first_wrong = check.name
         res.checks.append(CheckResult(check.name, check.points, check.points if v.passed else 0.0,
                                       message, check.says))
+    student.cpu_s = None
     res.seconds = time.monotonic() - t0
     return res
 

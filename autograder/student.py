@@ -22,6 +22,8 @@ from .worker import wire
 # One limit for every path (a notebook's self-check, `make check`, `make grade`), so that the
 # same code earns the same points everywhere.
 CALL_TIMEOUT_S = 5.0
+# A check may give its calls more (``Check.cpu_s``: a short training run), never more than this.
+MAX_CALL_CPU_S = 30.0
 
 
 class StudentRaised(Exception):
@@ -60,6 +62,11 @@ class Result:
     # CPU seconds the call took, measured by the grader from outside the worker where the
     # request asked for it (``measure_cpu``) and the transport can (None otherwise).
     cpu: float | None = None
+    # Networks the grader passed in, described as the call left them (``nets``/``return_nets``),
+    # by argument index as a string.
+    nets: dict | None = None
+    # A module traced layer by layer: [child name, class name, output shape] in call order.
+    shapes: list | None = None
 
     @property
     def tensor(self) -> torch.Tensor | None:
@@ -71,13 +78,17 @@ class ModuleResult:
     params: list | None
     attrs: dict
     results: list = field(default_factory=list)
+    # The module as data (``worker.execute.describe_module``), where the request asked for it.
+    module: dict | None = None
 
 
 def _result(d: dict, ops: int = 0) -> Result:
     return Result(value=d.get("value"), type=d.get("type", ""), device=d.get("device"),
                   requires_grad=d.get("requires_grad", False), grad_fn=d.get("grad_fn", False),
                   grads=d.get("grads"), inputs=d.get("inputs"), ops=ops,
-                  cpu=d.get("cpu_seconds") if isinstance(d.get("cpu_seconds"), float) else None)
+                  cpu=d.get("cpu_seconds") if isinstance(d.get("cpu_seconds"), float) else None,
+                  nets=d.get("nets") if isinstance(d.get("nets"), dict) else None,
+                  shapes=d.get("shapes") if isinstance(d.get("shapes"), list) else None)
 
 
 class Student:
@@ -87,8 +98,13 @@ class Student:
         self.transport = transport
         self.device = device
         self.seconds = 0.0      # time spent inside the student's code, as the worker measured it
+        # CPU seconds each call may use, where the check being run asks for more than the
+        # default (``Check.cpu_s``, set by the runner); bounded by MAX_CALL_CPU_S.
+        self.cpu_s: float | None = None
 
     def _ask(self, req: dict) -> dict:
+        if self.cpu_s:
+            req = dict(req, cpu_s=min(float(self.cpu_s), MAX_CALL_CPU_S))
         reply = self.transport.request(req)
         if not isinstance(reply, dict):
             raise WorkerLost("the worker sent a malformed reply")
@@ -103,19 +119,38 @@ class Student:
         return reply
 
     def call(self, name: str, *args, grad: dict | None = None, return_inputs: bool = False,
-             measure_cpu: bool = False, **kwargs) -> Result:
+             measure_cpu: bool = False, nets: dict | None = None, return_nets: bool = False,
+             seed: int | None = None, **kwargs) -> Result:
+        """Call ``name(*args, **kwargs)``. ``nets = {argument index: description}`` passes the
+        grader's own torch.nn network there, built in the worker (``worker.execute.build_module``;
+        the argument itself is a placeholder); ``return_nets`` gets them back described;
+        ``seed`` seeds torch's generator right before the call."""
         req = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
                "device": self.device, "grad": grad, "return_inputs": return_inputs}
         if measure_cpu:
             req["measure_cpu"] = True
+        if nets:
+            req["nets"] = {str(i): spec for i, spec in nets.items()}
+            req["return_nets"] = bool(return_nets)
+        if seed is not None:
+            req["seed"] = int(seed)
         reply = self._ask(req)
         return _result(reply, reply.get("ops", 0))
 
-    def module(self, name: str, init: list, steps: list) -> ModuleResult:
+    def module(self, name: str, init: list, steps: list, describe: bool = False,
+               seed: int | None = None) -> ModuleResult:
+        """Build ``name(*init)`` (a class, or a function returning an ``nn.Module``) and run
+        ``steps``; ``describe`` also returns the module as data."""
         req = {"op": "module", "name": name, "init": list(init), "device": self.device, "steps": steps}
+        if describe:
+            req["describe"] = True
+        if seed is not None:
+            req["seed"] = int(seed)
         reply = self._ask(req)
+        module = reply.get("module")
         return ModuleResult(params=reply.get("params"), attrs=reply.get("attrs") or {},
-                            results=[_result(r) for r in reply.get("results", [])])
+                            results=[_result(r) for r in reply.get("results", [])],
+                            module=module if isinstance(module, dict) else None)
 
     def trust(self, name: str, book) -> None:
         """Check ``name`` with the book's code in place of the student's helpers it builds on:
@@ -123,6 +158,13 @@ class Student:
         trust = getattr(self.transport, "trust", None)
         if trust is not None:
             trust(name, book)
+
+    def forbid(self, name: str, categories) -> None:
+        """Requests about ``name`` refuse the routines of ``categories`` (``Exercise.forbidden``)
+        where the transport is told per exercise (an isolated worker gets them when it starts)."""
+        forbid = getattr(self.transport, "forbid", None)
+        if forbid is not None:
+            forbid(name, tuple(categories))
 
     def problems(self) -> list[dict]:
         """Errors met while loading the submission (syntax errors, failing cells)."""
@@ -145,9 +187,13 @@ class InProcess:
         self.call_timeout = call_timeout
         self.problems = list(namespace.get("__convkit_problems__", []))
         self.books: dict = {}
+        self.forbidden: dict = {}
 
     def trust(self, name: str, book) -> None:
         self.books[name] = book
+
+    def forbid(self, name: str, categories) -> None:
+        self.forbidden[name] = tuple(categories)
 
     def request(self, req: dict) -> dict:
         req, _ = wire.roundtrip(req)
@@ -158,9 +204,9 @@ class InProcess:
             if book else None
         before = _execute.put_book(where, *book) if book else None
         try:
-            with _alarm(self.call_timeout):
-                reply = _execute.execute(self.namespace, req,
-                                         tuple(self.forbidden.get(req.get("name"), ())))
+            from .worker.serve import call_budget
+            with _alarm(call_budget(req, self.call_timeout)):
+                reply = _execute.execute(self.namespace, req, self.forbidden.get(req.get("name")))
         finally:
             if book:
                 _execute.take_book(where, before)

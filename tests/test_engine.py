@@ -75,7 +75,8 @@ def test_every_exercise_declares_points_that_add_up():
             seen.add(e.name)
             assert len({c.name for c in e.checks}) == len(e.checks), f"duplicate check names in {e.name}"
             assert all(c.points > 0 for c in e.checks)
-    assert seen == {"corr2d", "Conv2D", "learn_kernel", "conv_output_shape", "pad2d",
+    # SPEC section 3's tags; later assignments add their own exercises.
+    assert seen >= {"corr2d", "Conv2D", "learn_kernel", "conv_output_shape", "pad2d",
                     "corr2d_pad_stride", "corr2d_multi_in", "corr2d_multi_in_out",
                     "corr2d_multi_in_out_1x1"}
 

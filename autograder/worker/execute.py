@@ -6,7 +6,18 @@ A request names one thing the student defined and says what to do with it:
   ``grad = {"wrt": [argument indices], "out": upstream gradient}`` also runs a backward pass.
 - ``{"op": "module", "name", "init", "device", "steps"}``: build ``name(*init)`` (an ``nn.Module``),
   describe its parameters, then run ``steps``: ``{"set": {attr: tensor}}`` overwrites a parameter's
-  data in place (as the grader promises students), ``{"call": [args], "grad": {...}}`` calls it.
+  data in place (as the grader promises students), ``{"call": [args], "grad": {...}}`` calls it,
+  ``{"trace": [args]}`` calls it with a forward hook on each child and records every child's
+  output shape in call order. ``"describe": true`` adds the module as data (``describe_module``):
+  ``name`` may be a class or a function that returns an ``nn.Module`` (an ``nn.Sequential``).
+
+Either op may also carry ``"seed"`` (``torch.manual_seed`` right before the student's code runs:
+training with a random initialisation is then the same on every run), and a call ``"nets"``:
+``{argument index: description}``, a standard ``torch.nn`` network the worker builds from data
+(``build_module``) and passes in that argument, with ``"return_nets": true`` to get those networks
+back, described, as the call left them. Nothing but torch.nn's own layer classes is ever built,
+and nothing crosses the wire but data (``wire``): the grader never runs or unpickles an object
+the student made.
 
 Replies are plain data (see ``wire``); student exceptions become ``{"error": ...}`` with only the
 student's own traceback lines; a forbidden routine becomes ``{"forbidden": name}``.
@@ -82,15 +93,70 @@ def _grads(result, leaves, upstream):
     return [g.detach() if g is not None else None for g in got]
 
 
+# ---- networks as data ------------------------------------------------------------------------
+# Hyper-parameters are a layer's ``__constants__`` (torch.nn's own list of them), where JSON can
+# carry them.
+def _plain(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (tuple, list)) and all(isinstance(x, (bool, int, float, str)) for x in v):
+        return list(v)
+    return None
+
+
+def describe_module(m, depth: int = 0) -> dict:
+    """An ``nn.Module`` as plain data: its type, hyper-parameters, own parameters and buffers
+    (tensors), parameter count and, in order, its children described the same way."""
+    cls = type(m)
+    out = {"type": cls.__module__ + "." + cls.__qualname__, "class": cls.__name__,
+           "torch_nn": cls.__module__.startswith("torch.nn.") and getattr(torch.nn, cls.__name__, None) is cls,
+           "hparams": {}, "params": {}, "numel": 0, "children": [], "training": bool(m.training)}
+    for k in getattr(cls, "__constants__", ()) or ():
+        v = _plain(getattr(m, k, None))
+        if v is not None or getattr(m, k, 1) is None:
+            out["hparams"][str(k)] = v
+    for n, p in m.named_parameters(recurse=False):
+        out["params"][n] = p.detach()
+    out["numel"] = sum(p.numel() for p in m.parameters())
+    if depth < 8:
+        out["children"] = [dict(describe_module(c, depth + 1), name=str(n)) for n, c in m.named_children()]
+    return out
+
+
+def build_module(spec: dict, device: str = "cpu"):
+    """``nn.Sequential`` of torch.nn layers from ``spec = {"layers": [{"type": "Conv2d", "args":
+    [...], "kwargs": {...}}, ...], "state": {key: tensor}}``; the grader's own network for a call
+    that takes one. Only classes torch.nn itself defines are built."""
+    layers = []
+    for layer in spec.get("layers", []):
+        cls = getattr(torch.nn, str(layer.get("type")), None)
+        if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)
+                and cls.__module__.startswith("torch.nn.")):
+            raise ValueError(f"not a torch.nn layer: {layer.get('type')!r}")
+        layers.append(cls(*layer.get("args", []), **layer.get("kwargs", {})))
+    net = torch.nn.Sequential(*layers)
+    state = spec.get("state")
+    if state:
+        net = net.to(next(iter(state.values())).dtype)
+        net.load_state_dict(state)
+    return net.to(device)
+
+
 def _call(namespace, req, g: guard.Guard):
     fn = namespace[req["name"]]
     device = req.get("device", "cpu")
     args = _to_device(list(req.get("args", [])), device)
     kwargs = _to_device(dict(req.get("kwargs", {})), device)
+    nets = {int(i): spec for i, spec in (req.get("nets") or {}).items()}
+    for i, spec in nets.items():
+        args[i] = build_module(spec, device)
     grad = req.get("grad")
     leaves = _grad_leaves(args, grad)
+    _seed(req)
     result = fn(*args, **kwargs)
     reply = _describe(result)
+    if req.get("return_nets"):
+        reply["nets"] = {str(i): describe_module(args[i]) for i in nets}
     if grad:
         reply["grads"] = _grads(result, leaves, _to_device(grad.get("out"), device))
     if req.get("return_inputs"):     # the inputs as they are after the call (modified in place?)
@@ -110,6 +176,7 @@ def _grad_leaves(args: list, grad: dict | None) -> list:
 def _module(namespace, req, g: guard.Guard):
     cls = namespace[req["name"]]
     device = req.get("device", "cpu")
+    _seed(req)
     module = cls(*req.get("init", []))
     params = [{"name": n, "shape": list(p.shape), "dtype": str(p.dtype).replace("torch.", "")}
               for n, p in module.named_parameters()] if isinstance(module, torch.nn.Module) else None
@@ -118,7 +185,15 @@ def _module(namespace, req, g: guard.Guard):
         v = getattr(module, attr, None)
         attrs[attr] = None if v is None else type(v).__module__ + "." + type(v).__qualname__
     results = []
+    described = None
+    if req.get("describe"):
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError(f"{req['name']}(...) returned a {type(module).__name__}, not an nn.Module")
+        described = describe_module(module)
     for step in req.get("steps", []):
+        if "trace" in step:
+            results.append(_trace(module, _to_device(list(step["trace"]), device)))
+            continue
         if "set" in step:
             for attr, value in step["set"].items():
                 target = getattr(module, attr, None)
@@ -147,21 +222,45 @@ def _module(namespace, req, g: guard.Guard):
         if step.get("return_inputs"):
             r["inputs"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
         results.append(r)
-    return {"params": params, "attrs": attrs, "results": results}
+    reply = {"params": params, "attrs": attrs, "results": results}
+    if described is not None:
+        reply["module"] = described
+    return reply
+
+
+def _seed(req) -> None:
+    if isinstance(req.get("seed"), int):
+        torch.manual_seed(req["seed"])
+
+
+def _trace(module, args) -> dict:
+    """Call ``module(*args)`` with a forward hook on each child: every child's output shape, in
+    the order the children ran (the book's table of LeNet's layers)."""
+    seen = []
+
+    def hook(child, _inputs, output, names={id(c): n for n, c in module.named_children()}):
+        shape = list(output.shape) if isinstance(output, torch.Tensor) else None
+        seen.append([names.get(id(child), "?"), type(child).__name__, shape])
+    handles = [c.register_forward_hook(hook) for c in module.children()]
+    try:
+        out = module(*args)
+    finally:
+        for h in handles:
+            h.remove()
+    return dict(_describe(out), shapes=seen)
 
 
 OPS = {"call": _call, "module": _module}
 
 
-def execute(namespace: dict, req: dict, categories=()) -> dict:
+def execute(namespace: dict, req: dict, forbidden=None) -> dict:
     """Run one request under the guard; never raises for anything the student's code does.
-    ``categories``: the exercise's forbidden categories, where the guard is the only layer (in
-    process); "autograd" adds automatic differentiation to what it refuses."""
+    ``forbidden``: the exercise's categories of refused routines (None: all of them)."""
     name = req.get("name")
     if name not in namespace:
         return {"missing": name}
     _exact_float32(str(req.get("device", "cpu")))
-    with guard.watching(guard.AUTOGRAD if "autograd" in categories else ()) as g:
+    with guard.watching(forbidden) as g:
         # CPU time, not wall time: what the student's code costs, however busy the machine is.
         t0 = time.process_time()
         try:
@@ -239,7 +338,7 @@ def _raise_cell_timeout(*_):
 
 
 def load_source(cells: list[tuple[str, str]], namespace: dict | None = None,
-                cell_timeout: float = CELL_TIMEOUT_S) -> dict:
+                cell_timeout: float = CELL_TIMEOUT_S, forbidden=None) -> dict:
     """Execute the submission's code cells in a fresh namespace.
 
     A cell that fails is reported and skipped: the names later cells define still count, as they
@@ -255,7 +354,7 @@ def load_source(cells: list[tuple[str, str]], namespace: dict | None = None,
     old = signal.signal(_CELL_SIGNAL, _raise_cell_timeout) if timer else None
     try:
         for filename, source in cells:
-            _load_cell(filename, source, ns, problems, cell_timeout if timer else 0)
+            _load_cell(filename, source, ns, problems, cell_timeout if timer else 0, forbidden)
     finally:
         if timer:
             signal.setitimer(_CELL_TIMER, 0)
@@ -264,7 +363,7 @@ def load_source(cells: list[tuple[str, str]], namespace: dict | None = None,
     return ns
 
 
-def _load_cell(filename, source, ns, problems, timeout):
+def _load_cell(filename, source, ns, problems, timeout, forbidden=None):
     try:
         code = compile(source, filename, "exec")
     except SyntaxError as e:
@@ -280,7 +379,7 @@ def _load_cell(filename, source, ns, problems, timeout):
         if timeout:
             signal.setitimer(_CELL_TIMER, timeout)
         try:
-            with guard.watching():
+            with guard.watching(forbidden):
                 exec(code, ns)
         finally:
             if timeout:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import importlib.abc
+import re
 import sys
 
 from torch.overrides import TorchFunctionMode
@@ -68,6 +69,20 @@ _FROZEN = frozenset(TORCH_FORBIDDEN)
 AUTOGRAD = frozenset({"backward", "grad", "_make_dual", "_unpack_dual"})
 
 
+# Which category (``Exercise.forbidden``, ``enforce.CATEGORIES``) each name above belongs to. At
+# the Python level ``padding`` covers ``constant_pad_nd`` too (``F.pad`` is refused wherever
+# padding is; only below Python is ``constant_pad_nd`` a category of its own, see ``enforce``).
+_GUARD_CATEGORIES = {"convolution": r"conv", "unfold": r"fold|im2col|col2im",
+                     "pooling": r"pool", "padding": r"pad"}
+
+
+def names_for(categories) -> frozenset:
+    """The names the guard refuses for an exercise that forbids ``categories``: every name for
+    the default set, none for an exercise that forbids nothing (one about composing nn layers)."""
+    pats = [re.compile(_GUARD_CATEGORIES[c]) for c in categories if c in _GUARD_CATEGORIES]
+    return frozenset(n for n in _FROZEN if any(p.search(n) for p in pats))
+
+
 class Forbidden(BaseException):
     """A forbidden routine was called; ``args[0]`` names it."""
 
@@ -89,19 +104,20 @@ def _display(func) -> str:
 class Guard(TorchFunctionMode):
     """Active while student code runs: refuses forbidden torch routines and counts operations."""
 
-    def __init__(self, extra: frozenset = frozenset()):
+    def __init__(self, names: frozenset = _FROZEN, extra: frozenset = frozenset()):
         super().__init__()
         self.ops = 0
         self.hit: str | None = None
+        # A frozen copy made from the frozen set bound when the module was made: code that
+        # empties the public TORCH_FORBIDDEN set changes nothing here. ``extra``: names outside
+        # the torch routines (autograd's, for an exercise whose gradient is derived by hand).
+        self.names = frozenset(names) & _FROZEN
         self.extra = frozenset(extra)
 
-    def __torch_function__(self, func, types, args=(), kwargs=None, _forbidden=_FROZEN):
-        # ``_forbidden`` is a frozen copy bound when the class was made: code that empties the
-        # public TORCH_FORBIDDEN set changes nothing here.
+    def __torch_function__(self, func, types, args=(), kwargs=None):
         self.ops += 1
         name = getattr(func, "__name__", "")
-        base = name.split(".")[0]
-        if base in _forbidden or base in self.extra:
+        if name.split(".")[0] in self.names or name.split(".")[0] in self.extra:
             self.flag(_display(func))
         return func(*args, **(kwargs or {}))
 
@@ -167,14 +183,16 @@ def install() -> None:
 
 
 class watching:
-    """``with watching() as g:`` runs student code under a fresh Guard."""
+    """``with watching() as g:`` runs student code under a fresh Guard; ``categories`` (default:
+    all) are the exercise's forbidden ones (``names_for``)."""
 
-    def __init__(self, extra=()):
-        self.extra = frozenset(extra)
+    def __init__(self, categories=None):
+        self.names = _FROZEN if categories is None else names_for(categories)
+        self.extra = AUTOGRAD if categories is not None and "autograd" in categories else frozenset()
 
     def __enter__(self) -> Guard:
         install()
-        self.guard = Guard(self.extra)
+        self.guard = Guard(self.names, self.extra)
         self.guard.__enter__()
         _active.append(self.guard)
         return self.guard

@@ -82,10 +82,25 @@ def encode_reply(reply) -> bytes:
         return wire.encode(_unsendable(f"the result could not be sent back to the grader ({what})"))
 
 
-def run(sock, cells, book=None, call_cpu: float = 0.0) -> None:
+# The most CPU time one request may ask for (``"cpu_s"``, a check's own budget: a training run);
+# the same bound as ``student.MAX_CALL_CPU_S``, which the grader applies before asking.
+MAX_CALL_CPU_S = 30.0
+
+
+def call_budget(req, call_cpu: float) -> float:
+    """The CPU seconds this request may use: its own ``cpu_s`` where it asks for one (bounded),
+    else the worker's per-call limit."""
+    asked = req.get("cpu_s") if isinstance(req, dict) else None
+    if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > 0:
+        return min(float(asked), MAX_CALL_CPU_S)
+    return call_cpu
+
+
+def run(sock, cells, book=None, call_cpu: float = 0.0, forbidden=None) -> None:
     """Load ``cells``, say ready, answer requests until the grader hangs up. ``book``, when
-    given, is ``(names, source)``: the book's code that replaces the student's ``names``."""
-    ns = execute.load_source(cells)
+    given, is ``(names, source)``: the book's code that replaces the student's ``names``.
+    ``forbidden``: the exercise's categories of refused routines (None: all)."""
+    ns = execute.load_source(cells, forbidden=forbidden)
     problems = ns.get("__convkit_problems__", [])
     if book:
         try:
@@ -99,9 +114,9 @@ def run(sock, cells, book=None, call_cpu: float = 0.0) -> None:
             req, _ = wire.recv(sock)
         except (EOFError, OSError, wire.WireError):
             return
-        _limit_cpu(call_cpu)
+        _limit_cpu(call_budget(req, call_cpu))
         try:
-            reply = execute.execute(ns, req)
+            reply = execute.execute(ns, req, forbidden)
         except BaseException as e:     # an odd BaseException from student code: report, go on
             reply = execute._error(e)
         sock.sendall(encode_reply(reply))

@@ -210,10 +210,13 @@ def _worker(chan: int, folder: str, opts: dict, order: dict, report: int) -> Non
     try:
         # Last before the submission's first line: the exercise's own forbidden set and the
         # audit hook (whose refusals would also refuse the set-up above).
-        enforce.activate(tuple(order.get("forbidden") or enforce.DEFAULT))
+        # An empty list is an exercise that forbids nothing (composing nn layers), not the default.
+        forbidden = order.get("forbidden")
+        forbidden = tuple(enforce.DEFAULT if forbidden is None else forbidden)
+        enforce.activate(forbidden)
     except BaseException:
         os._exit(73)
-    serve.run(sock, cells, book, call_cpu)
+    serve.run(sock, cells, book, call_cpu, forbidden)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,7 +386,10 @@ def main(ctrl_fd: int, opts: dict) -> None:
     from . import enforce, execute, guard, serve, wire  # noqa: F401
     _warm_up()
     # The dispatcher's refusing kernels, once for every worker to inherit (see ``enforce``).
-    enforce.prepare()
+    # ``floor``: the categories every worker of this zygote refuses (the grader starts another
+    # zygote, with a smaller floor, for an exercise that allows some of the default ones).
+    floor = opts.get("floor")
+    enforce.prepare(tuple(enforce.DEFAULT if floor is None else floor))
     opts = dict(opts, zygote_pid=os.getpid())
     zygote = Zygote(ctrl, opts)
     zygote.send({"ready": True, "pid": os.getpid(), "uid": os.geteuid()})

@@ -162,8 +162,13 @@ def dask_setup(worker) -> None:
 
 
 def _status(dask_worker=None) -> dict:
+    """What this worker process did to warm up, and what it is grading now (``client.run``)."""
+    executing = []
+    if dask_worker is not None:
+        executing = sorted(str(ts.key) for ts in dask_worker.state.executing)
     return {"refused": _STATE.get("refused"), "zygote_error": _STATE.get("zygote_error"),
-            "bundle": _STATE.get("bundle"), "pid": os.getpid(), "host": socket.gethostname()}
+            "bundle": _STATE.get("bundle"), "pid": os.getpid(), "host": socket.gethostname(),
+            "executing": executing}
 
 
 def prepare_task(keys):

@@ -18,8 +18,7 @@ joins later, a restarted one included, runs it before it takes a task):
   made once per run by one task per exercise on the cluster, ``prepare.make``, merged on the
   client, and shipped with the plugin, so once per Dask worker, never per task).
 
-``python -m autograder.cluster`` is not a command; ``dask worker ADDR --preload autograder.cluster``
-does the expensive part of the warm-up (torch, the zygote) when the worker starts, before any
+``dask worker ADDR --preload autograder.cluster`` does the expensive part of the warm-up (torch, the zygote) when the worker starts, before any
 client connects (``dask_setup``). Without ``--preload`` the plugin does all of it.
 
 Failures: a submission's own code runs in a sandboxed child of the zygote, so nothing it does can
@@ -38,6 +37,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from pathlib import Path
 
@@ -100,9 +100,14 @@ def warm(isolation: str, device: str = "cpu") -> dict:
     return _STATE
 
 
-def _refuse(worker, message: str) -> None:
+REFUSED = "convkit-refused"     # the Dask event topic a refused worker reports on
+
+
+def _refuse(worker, message: str, run: str) -> None:
     logger.error("%s", message)
     _STATE["refused"] = message
+    # Through the scheduler to the client, which prints it (the worker itself is about to go).
+    worker.log_event(REFUSED, {"run": run, "worker": worker.address, "message": message})
 
     async def close():
         try:
@@ -117,8 +122,9 @@ class Warmup(WorkerPlugin):
     """Checks the kit, imports torch and the grader, starts the sandboxed zygote (see above)."""
     idempotent = False
 
-    def __init__(self, identity: dict, isolation: str, device: str):
+    def __init__(self, identity: dict, isolation: str, device: str, run: str = ""):
         self.identity, self.isolation, self.device = identity, isolation, device
+        self.run = run
 
     async def setup(self, worker):
         loop = asyncio.get_running_loop()
@@ -127,7 +133,7 @@ class Warmup(WorkerPlugin):
         ours = await loop.run_in_executor(None, kit_identity)
         why = mismatch(ours, self.identity, f"worker {worker.address} ({socket.gethostname()})")
         if why:
-            _refuse(worker, why)
+            _refuse(worker, why, self.run)
             return
         _STATE["identity"] = self.identity
         await loop.run_in_executor(None, warm, self.isolation, self.device)
@@ -211,21 +217,32 @@ def warm_up(client, isolation: str, device: str, assignment_ids, console=None) -
     """Register the plugins (warm-up, then the prepared examples); returns the identity sent."""
     from . import prepare
     from .classroom import ClassError
-    identity = kit_identity()
-    client.register_plugin(Warmup(identity, isolation, device), name=WARMUP)
-    status = client.run(_status, on_error="return")
-    refused = {w: s["refused"] for w, s in status.items() if isinstance(s, dict) and s["refused"]}
+    identity, run = kit_identity(), uuid.uuid4().hex
+    answered = client.register_plugin(Warmup(identity, isolation, device, run), name=WARMUP)
+    status = client.run(_status, on_error="return") if answered else {}
+    ready = {w for w, st in status.items() if isinstance(st, dict) and not st["refused"]}
+    refused: dict = {}
+    deadline = time.monotonic() + 3
+    while True:
+        # A refused worker's reason comes as a Dask event (it may trail the plugin's answer).
+        refused = {ev["worker"]: ev["message"] for _, ev in client.get_events(REFUSED)
+                   if isinstance(ev, dict) and ev.get("run") == run}
+        if len(ready) + len(refused) >= len(answered) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     for w, why in refused.items():
         msg = f"refused Dask worker {w}: {why}"
         (console.print(msg, markup=False, highlight=False) if console else logger.error(msg))
-    if refused and len(refused) == len(status):
-        raise ClassError("every Dask worker was refused (see above); nothing was graded.")
-    if not status:
-        logger.warning("convkit: the Dask cluster has no worker yet; the run waits for one")
+    if answered and not ready:
+        raise ClassError("no Dask worker can grade for this kit (every one was refused, see "
+                         "above, or is gone); nothing was graded.")
+    if not answered:
+        msg = "the Dask cluster has no worker yet: the run waits for one (`dask worker ADDRESS`)"
+        (console.print(msg, markup=False, highlight=False) if console else logger.warning(msg))
     try:
-        futures = client.map(prepare_task, prepare.tasks(sorted(assignment_ids)), pure=False,
-                             retries=RETRIES, key=[f"convkit-prepare-{uuid.uuid4().hex}"
-                                                   for _ in prepare.tasks(sorted(assignment_ids))])
+        groups = prepare.tasks(sorted(assignment_ids))
+        futures = client.map(prepare_task, groups, pure=False, retries=RETRIES,
+                             key=[f"convkit-prepare-{uuid.uuid4().hex}" for _ in groups])
         blob = prepare.merge(client.gather(futures))
         client.register_plugin(Bundle(blob, prepare.digest(blob)), name=BUNDLE)
     except Exception as e:          # only costs time: each worker makes its own examples
@@ -236,11 +253,12 @@ def warm_up(client, isolation: str, device: str, assignment_ids, console=None) -
 def grade_all(todo, out: Path, address: str, isolation: str, device: str, summary,
               progress=None, task=None, console=None) -> None:
     """``classroom.grade_all`` on a Dask cluster: every result written as it arrives."""
+    from concurrent.futures import CancelledError
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
     from .classroom import finish
     client = connect(address)
-    futures = {}
+    futures, lost = {}, []
     try:
         identity = warm_up(client, isolation, device, {j.assignment for j in todo}, console)
         for job in todo:
@@ -258,6 +276,11 @@ def grade_all(todo, out: Path, address: str, isolation: str, device: str, summar
                 if outcome.get("error") and path != job.path:
                     # The same message as a local run's, which names the path as it was given.
                     outcome["error"] = outcome["error"].replace(path, job.path)
+            except CancelledError:
+                # The cluster dropped it (the scheduler lost, or restarted): not the
+                # submission's doing. Nothing is written; the run counts as interrupted.
+                lost.append(job)
+                continue
             except KilledWorker as e:
                 outcome = {"error": "the grading process died while grading this submission "
                                     f"(killed, or out of memory), on {e.allowed_failures + 1} "
@@ -266,6 +289,11 @@ def grade_all(todo, out: Path, address: str, isolation: str, device: str, summar
                 outcome = {"error": f"{type(e).__name__}: {e}", "retry": True}
             fut.release()
             finish(out, job, outcome, summary, progress, task)
+        if lost:
+            summary.interrupted = True
+            msg = (f"the Dask cluster dropped {len(lost)} submission(s) before grading them "
+                   f"(scheduler lost or restarted); rerun to grade them")
+            (console.print(msg, markup=False, highlight=False) if console else logger.error(msg))
     finally:
         # Ctrl-C included: nothing more runs for this client; what is written stays.
         try:

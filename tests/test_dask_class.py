@@ -165,11 +165,14 @@ def test_dask_worker_with_another_kit_is_refused(tmp_path):
                                   dashboard_address=":0", silence_logs=logging.CRITICAL) as c, \
             distributed.Client(c.scheduler_address, set_as_default=False) as client:
         client.wait_for_workers(1, timeout=120)
-        client.register_plugin(kit_cluster.Warmup(other, ISOLATION, "cpu"),
+        client.register_plugin(kit_cluster.Warmup(other, ISOLATION, "cpu", "run-x"),
                                name=kit_cluster.WARMUP)
         deadline = time.monotonic() + 60
         while client.scheduler_info()["workers"] and time.monotonic() < deadline:
             time.sleep(0.2)
+        # Its reason reached the scheduler, where the client reads it.
+        said = [ev for _, ev in client.get_events(kit_cluster.REFUSED) if ev["run"] == "run-x"]
+        assert len(said) == 1 and "must run the very same kit" in said[0]["message"]
         assert not client.scheduler_info()["workers"]
         time.sleep(3)
         assert not client.scheduler_info()["workers"]      # not restarted with the other kit

@@ -37,13 +37,15 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
 
 from distributed import WorkerPlugin
 
-logger = logging.getLogger("convkit.cluster")
+# Under "distributed": shown in the dask worker's log with its own messages.
+logger = logging.getLogger("distributed.convkit")
 
 RETRIES = 1                 # for a task that raises; worker loss is Dask's allowed-failures
 CONNECT_TIMEOUT_S = 30
@@ -79,8 +81,16 @@ def mismatch(ours: dict, theirs: dict, where: str) -> str | None:
             f"differently. This worker is refused.")
 
 
+_WARM_LOCK = threading.Lock()
+
+
 def warm(isolation: str, device: str = "cpu") -> dict:
     """Import torch and the grader, start the zygote (once per process; runs in a thread)."""
+    with _WARM_LOCK:        # the preload and the plugin may both ask, from two threads
+        return _warm(isolation, device)
+
+
+def _warm(isolation: str, device: str) -> dict:
     if _STATE.get("warm") == (isolation, device):
         return _STATE
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -158,11 +168,14 @@ class Bundle(WorkerPlugin):
         await asyncio.get_running_loop().run_in_executor(None, install)
 
 
-def dask_setup(worker) -> None:
-    """``dask worker ... --preload autograder.cluster``: warm up when the worker starts."""
+async def dask_setup(worker) -> None:
+    """``dask worker ... --preload autograder.cluster``: warm up when the worker starts (in a
+    thread: the worker's event loop keeps talking to the scheduler meanwhile)."""
     from .isolation import bwrap_path
     try:
-        warm("sandbox" if bwrap_path() else "process")
+        await asyncio.get_running_loop().run_in_executor(
+            None, warm, "sandbox" if bwrap_path() else "process")
+        logger.info("convkit preload: torch imported, sandbox zygote started")
     except Exception as e:              # the plugin tries again, and grading reports it
         logger.warning("convkit preload: warm-up failed: %s", e)
 

@@ -427,7 +427,8 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     (``cluster``); everything else is the same.
     Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read, and
     ``ClassError`` when ``assignments_only`` names an unknown assignment or there is no submission
-    to grade; in both cases before anything is written."""
+    to grade (or, with ``scheduler``, when it cannot be reached or no worker may grade); in every
+    case before anything is written."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)

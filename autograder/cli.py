@@ -3,6 +3,7 @@
     python -m autograder grade PATH --assignment ID --json OUT   grade one submission
     python -m autograder check PATH [--assignment ID]             a student's check of a notebook
     python -m autograder class COURSE [--jobs N]                  grade a whole nbgrader course
+        [--scheduler tcp://HOST:8786]                              ... on a Dask cluster
     python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not

@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SUBMISSIONS ?= demo/course
 OUT ?=
+# make grade SCHEDULER=tcp://HOST:8786 grades on that Dask cluster (README) instead of JOBS here.
+SCHEDULER ?=
 # make check NOTEBOOK=path/to/mine.ipynb infers the assignment from the notebook's file name or
 # folder; ASSIGNMENT=<id> says it explicitly (and, alone, checks the released notebook).
 ASSIGNMENT ?=
@@ -47,7 +49,7 @@ test: install sandbox-deps page-deps
 grade: install sandbox-deps
 	$(PY) -m autograder class $(SUBMISSIONS) --jobs $(JOBS) \
 	  --isolation $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process) \
-	  $(if $(OUT),--out $(OUT),)
+	  $(if $(OUT),--out $(OUT),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 check: install
 	$(PY) -m autograder check $(NOTEBOOK) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)

@@ -30,6 +30,9 @@ Both class files are rebuilt from every result on disk (``OUT/autograded/<studen
 results.json``, whichever run wrote it), for every known assignment and student: a partial run
 (``--assignment X``) grades only X but the files still show the whole class.
 
+On a Dask cluster: ``--scheduler tcp://HOST:8786`` grades on its workers instead (``cluster``);
+the outputs, the keys and the resumption are the same.
+
 Parallelism: ``--jobs N`` worker processes (default: CPU count) from a ``forkserver`` context;
 each worker grades many submissions and keeps its own sandbox zygote (``autograder.isolation``).
 The parent process only reads files, writes results and renders pages; it never runs student code.
@@ -356,16 +359,22 @@ def _prepare(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
     return blob, prepare.digest(blob)
 
 
+def finish(out: Path, job: Job, outcome: dict, summary: Summary, progress=None, task=None) -> None:
+    """One submission's outcome, from whichever grader (the local pool, ``cluster``): written
+    and counted."""
+    record = write_submission(out, job, outcome)
+    summary.graded.append((job.student, job.assignment))
+    if record["status"] == "error":
+        summary.errors.append((job.student, job.assignment, record["error"]))
+    if progress is not None:
+        progress.advance(task)
+
+
 def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str,
               summary: Summary, progress=None, task=None, start_method: str = "forkserver") -> None:
     """Grade ``todo`` with a pool of ``jobs`` processes, writing each result as it arrives."""
     def done(job, outcome):
-        record = write_submission(out, job, outcome)
-        summary.graded.append((job.student, job.assignment))
-        if record["status"] == "error":
-            summary.errors.append((job.student, job.assignment, record["error"]))
-        if progress is not None:
-            progress.advance(task)
+        finish(out, job, outcome, summary, progress, task)
 
     queue = list(todo)
     alone = []          # jobs that broke a shared pool twice: graded one at a time
@@ -421,13 +430,16 @@ def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str
 def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation: str = "sandbox",
               device: str = "cpu", force: bool = False, gradebook: str | None = None,
               show_progress: bool = True, start_method: str = "forkserver",
-              fingerprint: str | None = None) -> Summary:
+              fingerprint: str | None = None, scheduler: str | None = None) -> Summary:
     """Grade every submission of ``course`` that needs it; write the per-class files.
 
     ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
+    ``scheduler`` (a Dask scheduler's address) grades on that cluster instead of a local pool
+    (``cluster``); everything else is the same.
     Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read, and
     ``ClassError`` when ``assignments_only`` names an unknown assignment or there is no submission
-    to grade; in both cases before anything is written."""
+    to grade (or, with ``scheduler``, when it cannot be reached or no worker may grade); in every
+    case before anything is written."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -461,7 +473,7 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
             if len(unknown) > 10:
                 msg += f" and {len(unknown) - 10} more"
         raise ClassError(msg + ". Nothing was graded or written.")
-    if start_method == "forkserver":
+    if start_method == "forkserver" and not scheduler:
         start_forkserver()
     fingerprint = fingerprint or grader_fingerprint()
     todo = []
@@ -481,7 +493,13 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
                           TimeElapsedColumn(), TimeRemainingColumn(), console=console,
                           disable=not show_progress, transient=False) as progress:
                 task = progress.add_task("grading", total=len(todo))
-                grade_all(todo, out, jobs, isolation, device, summary, progress, task, start_method)
+                if scheduler:
+                    from . import cluster
+                    cluster.grade_all(todo, out, scheduler, isolation, device, summary, progress,
+                                      task, console)
+                else:
+                    grade_all(todo, out, jobs, isolation, device, summary, progress, task,
+                              start_method)
     except KeyboardInterrupt:
         summary.interrupted = True
 
@@ -592,7 +610,8 @@ def main(args) -> int:
                             device=getattr(args, "device", "cpu") or "cpu",
                             force=bool(getattr(args, "force", False)),
                             gradebook=getattr(args, "gradebook", None),
-                            show_progress=sys.stderr.isatty())
+                            show_progress=sys.stderr.isatty(),
+                            scheduler=getattr(args, "scheduler", None))
     except (OSError, ClassError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
     python -m autograder grade PATH --assignment ID --json OUT   grade one submission
     python -m autograder check PATH [--assignment ID]             a student's check of a notebook
     python -m autograder class COURSE [--jobs N]                  grade a whole nbgrader course
+        [--scheduler tcp://HOST:8786]                              ... on a Dask cluster
     python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
@@ -229,6 +230,9 @@ def main(argv=None) -> int:
     k.add_argument("--gradebook", help="nbgrader gradebook to write the scores into: a path or an "
                    "SQLAlchemy URL (default: COURSE/gradebook.db or COURSE/.nbgrader/gradebook.db "
                    "when it exists)")
+    k.add_argument("--scheduler", metavar="ADDRESS", help="grade on an existing Dask cluster "
+                   "(its scheduler, e.g. tcp://HOST:8786) instead of local processes; --jobs is "
+                   "then the cluster's business (README: Grading on a Dask cluster)")
     k.set_defaults(func=cmd_class)
 
     i = sub.add_parser("ids", help="print the assignment ids, one a line, in teaching order "

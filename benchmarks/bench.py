@@ -1,7 +1,7 @@
 """Grading throughput, side by side with nbgrader, on one generated class (issue: performance).
 
     .venv/bin/python benchmarks/bench.py [--n 60] [--jobs 1 2] [--scale] [--nbgrader-n K]
-                                         [--buggy-share 0.5] [--skip-nbgrader]
+                                         [--buggy-share 0.5] [--skip-nbgrader] [--dask]
 
 The class: N notebooks, the three assignments in turn; for each assignment a share of them
 (``--buggy-share``, default half) holds one of the kit's buggy modules (tests/corpus/*/bug_*.py)
@@ -12,6 +12,11 @@ cells, which run the same checks in-process). Prints submissions per minute and 
 per-submission median and p95, peak memory, the grader's overhead (grading time over the time
 spent inside the student's own functions) per JOBS, scaling with N and JOBS, and the latency of a
 student's check of one notebook. Figures are printed, never asserted.
+
+``--dask`` also grades the class on a ``distributed.LocalCluster`` of max(JOBS) worker processes
+(one thread each) through ``class --scheduler``, twice: on freshly started workers (each warms
+up: torch, its sandbox zygote, the prepared examples) and again on the same, now warm, workers;
+side by side with the local pool at the same JOBS.
 """
 from __future__ import annotations
 
@@ -85,12 +90,13 @@ def _iso_env(tmp: Path) -> dict:
     return env
 
 
-def run_engine(course: Path, out: Path, jobs: int) -> dict:
+def run_engine(course: Path, out: Path, jobs: int, scheduler: str | None = None) -> dict:
     if out.exists():
         shutil.rmtree(out)
     t = time.perf_counter()
     before, busy0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, _busy()
-    r = subprocess.run([PY, "-m", "autograder", "class", str(course), "--jobs", str(jobs),
+    where = ["--scheduler", scheduler] if scheduler else ["--jobs", str(jobs)]
+    r = subprocess.run([PY, "-m", "autograder", "class", str(course), *where,
                         "--out", str(out), "--force"], capture_output=True, text=True)
     wall = time.perf_counter() - t
     if r.returncode != 0:
@@ -157,6 +163,25 @@ def check_latency() -> float:
     return statistics.median(times)
 
 
+def run_dask(course: Path, tmp: Path, workers: int, pool: dict) -> None:
+    """The class on a LocalCluster of ``workers`` processes, cold then warm, against the pool."""
+    import logging
+    from distributed import Client, LocalCluster
+    t = time.perf_counter()
+    with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(workers)
+        print(f"dask LocalCluster of {workers} workers started in {time.perf_counter() - t:.1f} s")
+        for run in ("cold workers", "warm workers"):
+            d = run_engine(course, tmp / "outdask", workers, cluster.scheduler_address)
+            print(f"dask {run}: {d['wall']:.1f} s for {d['graded']} -> "
+                  f"{60 * d['graded'] / d['wall']:.1f} submissions/min; per submission median "
+                  f"{statistics.median(d['per']):.2f} s, p95 {p95(d['per']):.2f} s; machine busy "
+                  f"{d['cores']:.2f} of {os.cpu_count()} cores; {d['wall'] / pool['wall']:.2f}x "
+                  f"the local pool's time at JOBS={workers} ({pool['wall']:.1f} s)")
+
+
 def p95(xs):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))] if xs else float("nan")
@@ -170,6 +195,8 @@ def main() -> int:
     ap.add_argument("--nbgrader-n", type=int, default=None,
                     help="grade only the first K notebooks with nbgrader (default: all N)")
     ap.add_argument("--skip-nbgrader", action="store_true")
+    ap.add_argument("--dask", action="store_true",
+                    help="also grade on a LocalCluster of max(JOBS) workers (class --scheduler)")
     ap.add_argument("--buggy-share", type=float, default=0.5,
                     help="share of buggy submissions in the class (default 0.5; 1.0: all buggy)")
     args = ap.parse_args()
@@ -198,6 +225,9 @@ def main() -> int:
         if j1 != jmax:
             print(f"speed-up JOBS={jmax} over JOBS={j1}: {engine[j1]['wall'] / engine[jmax]['wall']:.2f}x")
         e = engine[jmax]
+
+        if args.dask:
+            run_dask(course, tmp, jmax, e)
 
         if args.scale:
             for mult in (2, 4):

@@ -435,7 +435,11 @@ class WorkerTransport:
         self.cells = list(cells)
         # exercise name -> the categories of routines forbidden below Python while it is graded
         self.forbidden = dict(forbidden or {})
-        self.worker_forbidden = tuple(DEFAULT_FORBIDDEN)
+        # The first worker (whose load problems the student reads) refuses at the top level what
+        # every exercise refuses: an assignment whose exercises compose nn.Conv2d refuses none.
+        sets = [tuple(c) for c in self.forbidden.values()]
+        self.worker_forbidden = tuple(DEFAULT_FORBIDDEN) if not sets else tuple(
+            c for c in dict.fromkeys(x for s in sets for x in s) if all(c in s for s in sets))
         self.host_pid: int | None = None
         self.fresh_per_name = fresh_per_name
         self.names: set = set()

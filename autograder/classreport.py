@@ -11,6 +11,7 @@ import base64
 import csv
 import io
 import json
+import math
 import statistics
 import time
 from collections import Counter
@@ -45,11 +46,12 @@ def results_on_disk(out: Path, assignment_ids) -> list[tuple[str, str]]:
     return found
 
 
-def collect(out: Path, jobs, assignment_ids: list[str]) -> dict:
+def collect(out: Path, jobs, assignment_ids: list[str], roster=()) -> dict:
     """Everything the class files show, from the results on disk: every
     ``OUT/autograded/<student>/<assignment>/results.json`` of ``assignment_ids`` (this run's and
     earlier runs'), plus the submissions ``jobs`` found under ``submitted/`` (a submission without a
-    result yet is "not graded", a student without a submission "missing")."""
+    result yet is "not graded", a student without a submission "missing") and the ``roster``'s
+    students, who are missing wherever they handed nothing in."""
     from . import assignments
     known = assignments.all_assignments()
     data = {"assignments": {}, "students": [], "subs": {}, "pending": set()}
@@ -58,7 +60,9 @@ def collect(out: Path, jobs, assignment_ids: list[str]) -> dict:
                                   "exercises": [(e.name, e.points) for e in known[a].exercises]}
     pairs = {(j.student, j.assignment) for j in jobs if j.assignment in data["assignments"]}
     pairs |= set(results_on_disk(out, assignment_ids))
-    students = {j.student for j in jobs}
+    # the roster: whoever submitted anything, and whoever the course lists (an empty
+    # submitted/<student>/ folder, the gradebook's students) even with nothing handed in
+    students = {j.student for j in jobs} | set(roster)
     for student, a in sorted(pairs):
         students.add(student)
         adir = out / "autograded" / student / a
@@ -98,29 +102,99 @@ def stats(data: dict) -> dict:
     return out
 
 
+def _findings(s: dict) -> list[tuple[str, str]]:
+    """What one graded submission got wrong, each bug once: (finding, the student's message).
+    A check "not assessed" because the values were wrong, or "not run" after a hang, is a
+    consequence, not a finding; an exercise that failed as a whole (the stub, not defined, a
+    forbidden routine) is one finding, not one per check."""
+    from .report import whole_note
+    by_ex: dict = {}
+    for t in s["results"].get("tests", []):
+        by_ex.setdefault(t["tags"][0] if t.get("tags") else t["name"], []).append(t)
+    found = []
+    everything = whole_note(s["results"].get("tests", []))
+    if len(by_ex) > 1 and everything:
+        return [("every exercise (no submission, or it could not be loaded)", everything)]
+    for ex, tests in by_ex.items():
+        whole = whole_note(tests)
+        if whole:
+            found.append((f"{ex}: the whole exercise (stub, not defined or forbidden)", whole))
+            continue
+        for t in tests:
+            if t.get("status") == "failed" and \
+                    not str(t.get("output", "")).startswith(("not assessed:", "not run:")):
+                found.append((t["name"], str(t.get("output", ""))))
+    return found
+
+
 def failed_checks(data: dict, top: int = 20) -> list[tuple[str, str, int]]:
     """The most common failed checks: (assignment, test name, number of students), most first.
-    Submissions the grader could not grade at all are left out (they fail every check). Each bug
-    counts once: a check "not assessed" because the values were wrong, or "not run" after a hang,
-    is a consequence, not a finding; an exercise that failed as a whole (the stub, not defined, a
-    forbidden routine) counts once, not once per check."""
-    from .report import whole_note
+    Submissions the grader could not grade at all are left out (they fail every check); each bug
+    counts once (``_findings``)."""
     count = Counter()
     for (student, a), s in data["subs"].items():
         if s["error"]:
             continue
-        by_ex: dict = {}
-        for t in s["results"].get("tests", []):
-            by_ex.setdefault(t["tags"][0] if t.get("tags") else t["name"], []).append(t)
-        for ex, tests in by_ex.items():
-            if whole_note(tests):
-                count[(a, f"{ex}: the whole exercise (stub, not defined or forbidden)")] += 1
-                continue
-            for t in tests:
-                if t.get("status") == "failed" and \
-                        not str(t.get("output", "")).startswith(("not assessed:", "not run:")):
-                    count[(a, t["name"])] += 1
+        for name, _ in _findings(s):
+            count[(a, name)] += 1
     return [(a, name, n) for (a, name), n in count.most_common(top)]
+
+
+def gist(message: str, limit: int = 200) -> str:
+    """The line of a check's message that says what went wrong: its hint where it has one, else
+    the first line after the property and the input (which differ from student to student)."""
+    lines = [ln for ln in message.splitlines() if ln.strip()]
+    hint = next((ln for ln in lines if ln.startswith("Hint:")), None)
+    # indented lines show the inputs and the values; "(" lines say where the input came from
+    body = [ln for ln in lines if not ln[:1].isspace() and not ln.startswith(("Property:", "For ", "("))]
+    line = (hint or (body[0] if body else (lines[0] if lines else ""))).strip()
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def signatures(data: dict, a: str) -> list[dict]:
+    """Failure signatures of assignment ``a``: the students who share exactly the same set of
+    findings, largest group first. Students in one group most likely share one misconception,
+    so an instructor reads one typical message per group instead of one per student. The
+    typical message of a finding is the most common first line its students were shown."""
+    groups: dict[tuple, list[str]] = {}
+    messages: dict[tuple, dict[str, Counter]] = {}
+    for (student, aa), s in sorted(data["subs"].items()):
+        if aa != a or s["error"]:
+            continue
+        found = _findings(s)
+        key = tuple(sorted({name for name, _ in found}))
+        groups.setdefault(key, []).append(student)
+        per = messages.setdefault(key, {})
+        for name, msg in found:
+            per.setdefault(name, Counter())[gist(msg)] += 1
+    out = []
+    for key, students in groups.items():
+        if not key:
+            continue
+        # checks that failed with the same message are listed together, the message once
+        typical: dict[str, list[str]] = {}
+        for name in key:
+            typical.setdefault(messages[key][name].most_common(1)[0][0], []).append(name)
+        out.append({"findings": [(names, msg) for msg, names in typical.items()],
+                    "checks": list(key), "students": students, "n": len(students)})
+    out.sort(key=lambda g: (-g["n"], len(g["checks"]), g["checks"]))
+    return out
+
+
+def row_order(data: dict, a: str) -> list[str]:
+    """Every student of the class, for the heatmap's rows: graded submissions grouped by failure
+    signature (largest group first, all-passed on top), then not graded, then missing."""
+    rank = {}
+    for i, g in enumerate(signatures(data, a)):
+        for st in g["students"]:
+            rank[st] = i + 1
+    def key(st):
+        state = status(data, st, a)
+        order = {"graded": 0, "not graded": 1, "missing": 2}[state]
+        s = data["subs"].get((st, a))
+        err = 1 if s and s["error"] else 0
+        return (order, err, rank.get(st, 0), -(s["score"] if s else 0), st)
+    return sorted(data["students"], key=key)
 
 
 def _fmt(x: float) -> str:
@@ -158,11 +232,19 @@ def csv_rows(data: dict, names: dict | None = None) -> tuple[list[str], list[lis
     return header, rows
 
 
+def hist_bins(points: float) -> list[int]:
+    """Bin edges of one whole point each, [k, k+1), up to a bin of its own for full marks."""
+    return list(range(int(math.ceil(points)) + 2))
+
+
 def _plot_png(data: dict, a: str) -> str:
-    """Histograms of each exercise's scores (and the total) for assignment ``a``, as base64 PNG."""
+    """Histograms of each exercise's scores (and the total) for assignment ``a``, as base64 PNG:
+    one bin per whole point, [k, k+1), so 18.5 counts with 18 and full marks have a bin of their
+    own; missing submissions are left out (the caption says how many)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     info = data["assignments"][a]
     subs = [s for (st, aa), s in data["subs"].items() if aa == a]
@@ -170,20 +252,106 @@ def _plot_png(data: dict, a: str) -> str:
     panels.append(("total", info["max"], [s["score"] for s in subs]))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.6), squeeze=False)
     for ax, (name, pts, values) in zip(axes[0], panels):
-        bins = [x - 0.5 for x in range(int(pts) + 2)] if pts <= 30 else 20
-        ax.hist(values, bins=bins, color="#4878a8" if name != "total" else "#a85848",
+        top = int(math.ceil(pts))
+        ax.hist(values, bins=hist_bins(pts), color="#4878a8" if name != "total" else "#a85848",
                 edgecolor="white")
         ax.set_title(f"{name} (/{pts:g})", fontsize=9)
-        ax.set_xlim(-0.5, pts + 0.5)
+        ax.set_xlim(0, top + 1)
+        step = max(1, math.ceil((top + 1) / 10))
+        marks = sorted(set(range(0, top + 1, step)) | {top})
+        ax.set_xticks([k + 0.5 for k in marks], [str(k) for k in marks])
         ax.set_xlabel("points", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0][0].set_ylabel("students", fontsize=8)
     fig.tight_layout()
+    return _png(fig)
+
+
+def _png(fig, **kw) -> str:
+    import matplotlib.pyplot as plt
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", dpi=90, **kw)
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
+
+
+def check_columns(data: dict, a: str) -> list[tuple[str, str]]:
+    """The checks of assignment ``a`` as (exercise, check), in the order the results list them."""
+    cols, seen = [], set()
+    for (st, aa), s in sorted(data["subs"].items()):
+        if aa != a:
+            continue
+        for t in s["results"].get("tests", []):
+            tags = t.get("tags") or [t["name"]]
+            col = (tags[0], tags[1] if len(tags) > 1 else t["name"])
+            if col not in seen:
+                seen.add(col)
+                cols.append(col)
+    return cols
+
+
+def heatmap_matrix(data: dict, a: str) -> tuple[list[str], list[tuple[str, str]], list[list]]:
+    """Students x checks: the fraction of each check's points earned, or None where the student
+    has no result (missing, not graded)."""
+    rows, cols = row_order(data, a), check_columns(data, a)
+    matrix = []
+    for st in rows:
+        s = data["subs"].get((st, a))
+        got = {}
+        if s:
+            for t in s["results"].get("tests", []):
+                tags = t.get("tags") or [t["name"]]
+                col = (tags[0], tags[1] if len(tags) > 1 else t["name"])
+                top = float(t.get("max_score") or 0)
+                got[col] = float(t["score"]) / top if top else (1.0 if t["status"] == "passed" else 0.0)
+        matrix.append([got.get(c) if s else None for c in cols])
+    return rows, cols, matrix
+
+
+def _row_label(data: dict, st: str, a: str) -> str:
+    state = status(data, st, a)
+    if state != "graded":
+        return f"{st} ({state})"
+    return f"{st} (grader error)" if data["subs"][(st, a)]["error"] else st
+
+
+def _heatmap_png(data: dict, a: str) -> str:
+    """The students x checks heatmap of assignment ``a`` as base64 PNG: green earned, red lost,
+    grey no result (the row label says missing or not graded); rows grouped by failure signature,
+    so students who share a bug form a band."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows, cols, matrix = heatmap_matrix(data, a)
+    values = np.array([[np.nan if v is None else v for v in r] for r in matrix], dtype=float)
+    values = values.reshape(len(rows), len(cols))
+    # a row per student: readable labels up to ~80 students, thinner unlabeled rows beyond
+    labelled = len(rows) <= 80
+    row_h = 0.26 if labelled else max(0.02, 20 / max(len(rows), 1))
+    fig_h = 0.4 + row_h * len(rows)
+    fig, ax = plt.subplots(figsize=(2.2 + 0.3 * len(cols), fig_h))
+    cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#d9d9d9")
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto",
+              interpolation="nearest")
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels([f"{ex}: {c}" for ex, c in cols], rotation=90, fontsize=8)
+    ax.xaxis.tick_top()
+    if labelled:
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([_row_label(data, st, a) for st in rows], fontsize=8)
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(rows)} students", fontsize=8)
+    # white lines between exercises, so each exercise's checks read as a block
+    for i in range(1, len(cols)):
+        if cols[i][0] != cols[i - 1][0]:
+            ax.axvline(i - 0.5, color="white", linewidth=2)
+    ax.tick_params(length=0)
+    # the rotated check names need more room than the rows: let the saved figure grow to them
+    return _png(fig, bbox_inches="tight", pad_inches=0.1)
 
 
 def html_report(data: dict, names: dict | None = None, course: str = "",
@@ -205,7 +373,8 @@ def html_report(data: dict, names: dict | None = None, course: str = "",
                             "median": statistics.median(vals),
                             "full": sum(1 for v in vals if v >= pts)})
         assignments_view.append({"id": a, "title": info["title"], "stats": st[a],
-                                 "png": _plot_png(data, a), "exercises": ex_view})
+                                 "png": _plot_png(data, a), "heatmap": _heatmap_png(data, a),
+                                 "signatures": signatures(data, a), "exercises": ex_view})
     students = []
     a_ids = list(data["assignments"])
     for row in rows:
@@ -223,6 +392,19 @@ def html_report(data: dict, names: dict | None = None, course: str = "",
         course=course, when=time.strftime("%Y-%m-%d %H:%M"), assignments=assignments_view,
         failed=failed_checks(data), students=students, assignment_ids=a_ids, errors=errors,
         n_students=len(data["students"]), n_subs=len(data["subs"]), regrade=regrade)
+
+
+def course_name(course: Path) -> str:
+    """The course's name for the report's title: nbgrader's ``course_id`` where the course
+    folder's ``nbgrader_config.py`` sets one (read, never run: it is a file of the course's),
+    else the folder's name."""
+    import re
+    try:
+        text = (Path(course) / "nbgrader_config.py").read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    m = re.search(r"""^\s*c\.CourseDirectory\.course_id\s*=\s*(['"])(.+?)\1""", text, re.M)
+    return m.group(2) if m else Path(course).resolve().name
 
 
 def _atomic(path: Path, text: str) -> None:

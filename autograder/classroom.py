@@ -506,7 +506,9 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     # The class files always cover the whole class: every known assignment, every result on disk.
     assignment_ids = sorted(known, key=_teaching_order)
     from . import classreport
-    rows = classreport.collect(out, all_jobs, assignment_ids)
+    roster = [d.name for d in sorted((course / "submitted").iterdir())
+              if d.is_dir() and not d.name.startswith(".")]
+    rows = classreport.collect(out, all_jobs, assignment_ids, roster)
     summary.data = rows
     names = {}
     db_url = gradebook_url(course, gradebook)
@@ -515,12 +517,14 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
         try:
             summary.gradebook = gbmod.write_scores(db_url, course, rows)
             names = summary.gradebook.get("names", {})
+            # the gradebook's students are the course's roster too
+            rows["students"] = sorted(set(rows["students"]) | set(names))
         except Exception as e:      # the gradebook is a bonus: never lose the run over it
             summary.gradebook = {"error": f"{type(e).__name__}: {e}", "db_url": db_url}
     summary.stats = classreport.stats(rows)
     from . import regrade       # before the report, which shows it
     summary.written += regrade.write(out, summary.graded)
-    summary.written += classreport.write_all(out, rows, names)
+    summary.written += classreport.write_all(out, rows, names, classreport.course_name(course))
     return summary
 
 

@@ -216,3 +216,52 @@ def test_submitted_but_not_graded_is_not_graded_not_missing(merged, tmp_path):
     assert _csv(course)["bob"][merged.a] == ""
     html = (course / "class_report.html").read_text()
     assert _report_cell(html, "bob", ids.index(merged.a)) == "not graded"
+
+
+def test_failure_signatures_group_students_who_share_a_bug(merged):
+    """cy and dee both handed in an empty folder for a: one group of two, one typical message,
+    listed once; ada (all passed) and bob (missing) are in no group."""
+    from autograder import classreport
+    from autograder.classroom import Job
+    a, b = merged.a, merged.b
+    jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
+    data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
+    groups = classreport.signatures(data, a)
+    assert [g["students"] for g in groups] == [["cy", "dee"]]
+    (names, msg), = groups[0]["findings"]
+    assert "every exercise" in names[0] and "no notebook" in msg
+    assert re.search(r"<b>2</b>: cy, dee", merged.html)
+    assert merged.html.count(msg) == 1          # the message once, not once per student
+
+
+def test_heatmap_rows_cover_the_class_and_show_missing_as_missing(merged):
+    from autograder import classreport
+    from autograder.classroom import Job
+    a, b = merged.a, merged.b
+    jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
+    data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
+    rows, cols, matrix = classreport.heatmap_matrix(data, a)
+    assert rows[0] == "ada" and rows[-1] == "bob" and sorted(rows) == ["ada", "bob", "cy", "dee"]
+    assert {ex for ex, _ in cols} == {e.name for e in _known()[a].exercises}
+    by = dict(zip(rows, matrix))
+    assert all(v == 1.0 for v in by["ada"])
+    assert all(v is None for v in by["bob"])                   # missing, not zero
+    assert all(v == 0.0 for v in by["cy"]) and len(by["cy"]) == len(cols)
+    assert "bob (missing)" == classreport._row_label(data, "bob", a)
+    assert merged.html.count("students by checks heatmap") == 2    # one per graded assignment
+
+
+def test_histograms_bin_whole_points():
+    """A half point counts with the whole point below it; full marks have a bin of their own."""
+    import numpy as np
+    from autograder import classreport
+    counts, edges = np.histogram([18.5, 18, 20, 0], bins=classreport.hist_bins(20))
+    assert list(edges[:2]) == [0, 1] and counts[18] == 2 and counts[20] == 1 and counts[19] == 0
+
+
+def test_report_title_is_the_course_name(tmp_path):
+    from autograder import classreport
+    assert classreport.course_name(tmp_path) == tmp_path.name
+    (tmp_path / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.CourseDirectory.course_id = "CNN 101 卷积"\n', encoding="utf-8")
+    assert classreport.course_name(tmp_path) == "CNN 101 卷积"

@@ -20,6 +20,7 @@ from autograder.classroom import run_class
 from support import CORPUS, home
 
 CC = home("corr2d")     # the assignment the pages are made for
+COURSE_NAME = "CNN 101 卷积神经网络"
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
@@ -68,11 +69,14 @@ def _look(page: Path, shots: Path) -> dict:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("pages")
+    (course / "nbgrader_config.py").write_text(
+        f'c = get_config()\nc.CourseDirectory.course_id = "{COURSE_NAME}"\n', encoding="utf-8")
     for student, src in (("ada", "ok_double_loop.py"), ("bob", "bug_flipped_kernel.py"),
-                         ("cy", "bug_zeros_float32.py")):
+                         ("cy", "bug_zeros_float32.py"), ("dan", "bug_flipped_kernel.py")):
         d = course / "submitted" / student / CC
         d.mkdir(parents=True)
         shutil.copy(CORPUS / CC / src, d / f"{CC}.py")
+    (course / "submitted" / "eve").mkdir()          # enrolled, handed nothing in: missing
     run_class(course, jobs=1, isolation="none")
     return course
 
@@ -97,5 +101,13 @@ def test_the_class_report_renders_every_image(course, tmp_path):
     seen = _look(course / "class_report.html", tmp_path)
     assert seen["console"] == []
     total, loaded = seen["images"]
-    assert total >= 1 and loaded == total
+    # the histograms and the students x checks heatmap of the one graded assignment
+    assert total == 2 and loaded == total
     assert _nonblank(seen["shot"])
+    dom = seen["dom"]
+    assert f"<title>Class report: {COURSE_NAME}</title>" in dom
+    assert "students by checks heatmap" in dom
+    # bob and dan share the flipped kernel: one signature of two, its hint shown once
+    assert re.search(r"<b>2</b>: bob, dan", dom)
+    assert dom.count("the kernel flipped") == 1
+    assert re.search(r"<td>eve</td>.*?missing", dom, re.S)

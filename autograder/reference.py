@@ -27,15 +27,23 @@ def _namespace(assignment_id: str) -> dict | None:
     path = solutions_dir() / assignment_id / f"{assignment_id}.ipynb"
     if not path.is_file():
         return None
-    os.environ.setdefault("MPLBACKEND", "Agg")
     ns: dict = {"__name__": "__reference__"}
     cells, _ = notebook_cells(path)    # the same reader as for students' notebooks
-    for name, source in cells:
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(source, name, "exec"), ns)
-        except Exception:
-            continue    # a demonstration cell that fails here must not hide the definitions
+    # A cell that imports matplotlib must not look for a display here. Only while the cells
+    # run: left in os.environ, it would reach every process started later (a Jupyter kernel
+    # with MPLBACKEND=Agg draws no inline picture).
+    before = os.environ.get("MPLBACKEND")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        for name, source in cells:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(source, name, "exec"), ns)
+            except Exception:
+                continue    # a demonstration cell that fails here must not hide the definitions
+    finally:
+        if before is None:
+            os.environ.pop("MPLBACKEND", None)
     return ns
 
 

@@ -226,6 +226,20 @@ def test_kernel_is_the_venv_python(isolated):
     assert spec.language == "python"
 
 
+def test_loading_the_references_leaves_the_environment_alone(monkeypatch):
+    """The references run their cells with MPLBACKEND=Agg, but only while they run: left in
+    os.environ it reached every Jupyter kernel started later in the process, and those drew no
+    inline picture (CI failed every notebook's picture check after the grading tests)."""
+    from autograder import reference
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    reference._namespace.cache_clear()
+    try:
+        assert reference.solution("corr2d") is not None
+    finally:
+        reference._namespace.cache_clear()
+    assert "MPLBACKEND" not in os.environ
+
+
 # --------------------------------------------------------------------------------------------
 # running the notebooks (one kernel each)
 

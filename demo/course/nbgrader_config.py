@@ -1,0 +1,3 @@
+# The demo class's nbgrader settings: its name, which the class report puts in its title.
+c = get_config()  # noqa: F821 (nbgrader provides it)
+c.CourseDirectory.course_id = "convkit demo class"

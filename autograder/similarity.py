@@ -1,0 +1,252 @@
+"""The similarity (plagiarism, 相似度) report of a course:
+``python -m autograder similarity COURSE [--assignment ID] [--threshold 0.5]``.
+
+This module owns which code of a submission is compared, what counts as boilerplate, the
+copydetect settings, and the two files it writes (under ``OUT``, by default the course folder)::
+
+    OUT/similarity.csv    every pair of students of one assignment at or above --floor, most similar first
+    OUT/similarity.html   the pairs at or above --threshold, each with both sources side by side and
+                          the shared passages marked
+
+It reads submissions the way grading does (``classroom.discover`` finds
+``COURSE/submitted/<student>/<assignment>/``, ``submission.load`` picks and reads the notebook or
+module) and never runs student code. Compared: a student's *exercise code*, the cells they may
+write (``submission.notebook_cells(..., exercise_only=True)``; a ``.py`` module whole). Boilerplate,
+whose passages never count: every code cell of the released notebook
+(``assignments/<id>/<id>.ipynb``: the stubs with their docstrings, the setup and Try-it cells) and
+the book's code the kit ships for the assignment's exercises (``Exercise.book_code``, also of the
+exercises they build on). Two students who both left a stub, or both typed in the book's
+``corr2d``, are therefore not alike.
+
+Similarity is copydetect's (winnowing over tokens, with names and strings normalised, so renaming
+variables does not hide a copy): for a pair (A, B), ``similarity_a`` is the fraction of A's
+non-boilerplate tokens that also occur in B, and ``similarity_b`` the same for B; a pair is
+ranked and flagged by the larger of the two (a copy pasted into a longer notebook still shows).
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# copydetect compares k-grams of the *filtered* code (names become V, F or O, strings S, comments
+# and whitespace go), so k counts characters of that: ``Y[i,j]=(X[i:i+h,j:j+w]*K).sum()`` filters
+# to ``V[V,V]=(V[V:V+V,V:V+V]*V).V()``, 28 characters. The default, 25, lets one such idiom,
+# which independent solutions of a short exercise share, match by itself; 30 needs a little more
+# than one line in common, yet a copy of a 10-line function still matches along its whole length.
+NOISE_THRESHOLD = 30
+# guarantee = noise: winnowing window 1, every k-gram is a fingerprint. Exercise code is a few
+# hundred tokens, so this costs nothing, and it makes the report deterministic (with a larger
+# window the fingerprints chosen depend on Python's per-process string hashes).
+GUARANTEE_THRESHOLD = NOISE_THRESHOLD
+THRESHOLD = 0.5     # a pair at or above this is suspicious: listed in similarity.html
+FLOOR = 0.2         # similarity.csv lists every pair at or above this
+CSV_COLUMNS = ["assignment", "student_a", "student_b", "similarity", "similarity_a",
+               "similarity_b", "tokens_overlapped", "tokens_a", "tokens_b", "suspicious"]
+
+
+@dataclass
+class Source:
+    student: str
+    assignment: str
+    code: str          # what is compared and shown: the exercise code, cells joined
+    fingerprint: object = None
+
+
+@dataclass
+class Pair:
+    assignment: str
+    a: Source
+    b: Source
+    similarity_a: float     # the fraction of a's (non-boilerplate) tokens also in b
+    similarity_b: float
+    tokens: int             # tokens of a that overlap b
+    slices: tuple = ()      # copydetect's copied slices in a.code and b.code
+
+    @property
+    def similarity(self) -> float:
+        return max(self.similarity_a, self.similarity_b)
+
+
+def exercise_code(path) -> str:
+    """The code a student wrote for a submission folder (or file), as one Python text: the
+    notebook's exercise cells joined, each under a ``# cell N`` comment (comments do not count)."""
+    from .submission import load, notebook_cells
+    sub = load(path)
+    if sub.file is None or sub.file.suffix != ".ipynb":
+        return "\n\n".join(src for _, src in sub.cells)
+    cells, _ = notebook_cells(sub.file, exercise_only=True)
+    return "\n\n".join(f"# {name}\n{src}" for name, src in cells)
+
+
+def boilerplate(assignment_id: str) -> str:
+    """The code no student is to be compared on: the released notebook's code cells and the
+    book's code of the assignment's exercises (and of those they build on)."""
+    from .assignments import get
+    from .submission import notebook_cells
+    parts = []
+    released = ROOT / "assignments" / assignment_id / f"{assignment_id}.ipynb"
+    if released.is_file():
+        parts += [src for _, src in notebook_cells(released)[0]]
+    for ex in get(assignment_id).exercises:
+        for e in (ex, *ex.builds_on):
+            if e.book_code:
+                parts.append(e.book_code)
+    return "\n\n".join(parts)
+
+
+def _fingerprint(code: str, name: str, boiler: set):
+    """copydetect's fingerprint of ``code``, boilerplate removed. The boilerplate is taken out here
+    rather than by CodeFingerprint(boilerplate=...), whose np.intersect1d(assume_unique=True)
+    misbehaves when a k-gram repeats (every repeated k-gram of the student's is dropped, and only
+    one occurrence of a repeated boilerplate k-gram is)."""
+    from copydetect import CodeFingerprint
+    from copydetect.utils import get_token_coverage
+    fp = CodeFingerprint(name, NOISE_THRESHOLD, GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1,
+                         language="python", fp=io.StringIO(code))
+    common = fp.hashes & boiler
+    fp.hashes -= common
+    for h in common:
+        del fp.hash_idx[h]
+    fp.token_coverage = get_token_coverage(fp.hash_idx, NOISE_THRESHOLD, len(fp.filtered_code))
+    return fp
+
+
+def _boiler_hashes(code: str) -> set:
+    from copydetect import CodeFingerprint
+    return set(CodeFingerprint("boilerplate.py", NOISE_THRESHOLD, 1, language="python",
+                               fp=io.StringIO(code)).hashes)
+
+
+def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[Pair], dict]:
+    """Every pair of students of the same assignment at or above ``floor``, most similar first,
+    and per assignment the number of submissions compared. Raises ``OSError`` (no submitted/
+    folder), ``KeyError`` (unknown assignment) or ``ValueError`` (no submission)."""
+    from copydetect import compare_files
+    from .assignments import ids
+    from .classroom import discover
+    course = Path(course)
+    if not (course / "submitted").is_dir():
+        raise OSError(f"{course}: no submitted/ folder (expected submitted/<student>/<assignment>/)")
+    known = ids()
+    bad = [a for a in assignments_only or () if a not in known]
+    if bad:
+        raise KeyError(f"unknown assignment {', '.join(map(repr, bad))} (known: {', '.join(known)})")
+    jobs, _ = discover(course, assignments_only, set(known))
+    if not jobs:
+        raise ValueError(f"no submissions found under {course / 'submitted'}")
+    pairs, counts = [], {}
+    for a in known:
+        mine = [j for j in jobs if j.assignment == a]
+        if not mine:
+            continue
+        boiler = _boiler_hashes(boilerplate(a))
+        sources = []
+        for j in mine:
+            try:
+                code = exercise_code(j.path)
+            except Exception:       # unreadable: nothing to compare
+                continue
+            s = Source(j.student, a, code)
+            s.fingerprint = _fingerprint(code, f"{j.student}.py", boiler)
+            sources.append(s)
+        counts[a] = len(sources)
+        for i, s in enumerate(sources):
+            for t in sources[i + 1:]:
+                tokens, (sa, sb), slices = compare_files(s.fingerprint, t.fingerprint)
+                p = Pair(a, s, t, float(sa), float(sb), int(tokens), slices)
+                if tokens and p.similarity >= floor:
+                    pairs.append(p)
+    pairs.sort(key=lambda p: (-p.similarity, p.assignment, p.a.student, p.b.student))
+    return pairs, counts
+
+
+def _marked(code: str, slices) -> str:
+    """``code`` HTML-escaped, the shared passages in ``<mark>``. Student code is hostile: every
+    character of it goes through the escape."""
+    from copydetect.utils import highlight_overlap
+    if len(slices[0]) == 0:
+        return html.escape(code)
+    out, _ = highlight_overlap(code, slices, "<mark>", "</mark>", escape_html=True)
+    return out
+
+
+def csv_text(pairs: list[Pair], threshold: float = THRESHOLD) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for p in pairs:
+        w.writerow([p.assignment, p.a.student, p.b.student, f"{p.similarity:.3f}",
+                    f"{p.similarity_a:.3f}", f"{p.similarity_b:.3f}", p.tokens,
+                    int(p.a.fingerprint.token_coverage), int(p.b.fingerprint.token_coverage),
+                    "yes" if p.similarity >= threshold else "no"])
+    return buf.getvalue()
+
+
+def html_report(pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,
+                floor: float = FLOOR, course: str = "") -> str:
+    from markupsafe import Markup
+    from .report import _env
+    shown = []
+    for n, p in enumerate(x for x in pairs if x.similarity >= threshold):
+        shown.append({"n": n + 1, "assignment": p.assignment, "a": p.a.student, "b": p.b.student,
+                      "similarity": p.similarity, "sa": p.similarity_a, "sb": p.similarity_b,
+                      "tokens": p.tokens,
+                      "code_a": Markup(_marked(p.a.code, p.slices[0])),
+                      "code_b": Markup(_marked(p.b.code, p.slices[1]))})
+    return _env(True).get_template("similarity.html.j2").render(
+        course=course, when=time.strftime("%Y-%m-%d %H:%M"), pairs=shown, counts=counts,
+        threshold=threshold, floor=floor, n_listed=len(pairs), k=NOISE_THRESHOLD)
+
+
+def write(out, pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,
+          floor: float = FLOOR, course: str = "") -> list[Path]:
+    from .classroom import _atomic_write
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out / "similarity.csv", csv_text(pairs, threshold))
+    _atomic_write(out / "similarity.html", html_report(pairs, counts, threshold, floor,
+                                                       course or out.resolve().name))
+    return [out / "similarity.csv", out / "similarity.html"]
+
+
+def main(args) -> int:
+    import sys
+    from rich.console import Console
+    from rich.table import Table
+    course = Path(args.course)
+    out = Path(args.out) if args.out else course
+    if args.floor > args.threshold:
+        print(f"error: --floor {args.floor} is above --threshold {args.threshold}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        pairs, counts = compare(course, args.assignment, args.floor)
+    except (OSError, KeyError, ValueError) as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    written = write(out, pairs, counts, args.threshold, args.floor)
+    console = Console(stderr=False)
+    flagged = [p for p in pairs if p.similarity >= args.threshold]
+    table = Table(title=f"suspicious pairs (相似度 ≥ {args.threshold:g})")
+    for col in ("assignment", "student A", "student B"):
+        table.add_column(col)
+    for col in ("similarity", "A in B", "B in A", "tokens"):
+        table.add_column(col, justify="right")
+    for p in flagged:
+        table.add_row(p.assignment, p.a.student, p.b.student, f"{p.similarity:.0%}",
+                      f"{p.similarity_a:.0%}", f"{p.similarity_b:.0%}", str(p.tokens))
+    if flagged:
+        console.print(table)
+    n_pairs = sum(n * (n - 1) // 2 for n in counts.values())
+    console.print(f"compared {n_pairs} pairs over {len(counts)} assignment(s) in "
+                  f"{time.monotonic() - started:.1f} s: {len(flagged)} at or above "
+                  f"{args.threshold:g}, {len(pairs)} at or above {args.floor:g}", highlight=False)
+    for p in written:
+        console.print(f"wrote {p}", highlight=False)
+    return 0

@@ -73,18 +73,18 @@ class Pair:
         return max(self.similarity_a, self.similarity_b)
 
 
-def exercise_code(path) -> str:
-    """The code a student wrote for a submission folder (or file), as one Python text: the
-    notebook's exercise cells joined, each under a ``# cell N`` comment (comments do not count)."""
+def exercise_cells(path) -> list[str]:
+    """The code a student wrote for a submission folder (or file): the notebook's exercise cells,
+    each under a ``# <code cell N: ...>`` comment (comments do not count); a module whole."""
     from .submission import load, notebook_cells
     sub = load(path)
     if sub.file is None or sub.file.suffix != ".ipynb":
-        return "\n\n".join(src for _, src in sub.cells)
+        return [src for _, src in sub.cells]
     cells, _ = notebook_cells(sub.file, exercise_only=True)
-    return "\n\n".join(f"# {name}\n{src}" for name, src in cells)
+    return [f"# {name}\n{src}" for name, src in cells]
 
 
-def boilerplate(assignment_id: str) -> str:
+def boilerplate(assignment_id: str) -> list[str]:
     """The code no student is to be compared on: the released notebook's code cells and the
     book's code of the assignment's exercises (and of those they build on)."""
     from .assignments import get
@@ -97,30 +97,51 @@ def boilerplate(assignment_id: str) -> str:
         for e in (ex, *ex.builds_on):
             if e.book_code:
                 parts.append(e.book_code)
-    return "\n\n".join(parts)
+    return parts
 
 
-def _fingerprint(code: str, name: str, boiler: set):
-    """copydetect's fingerprint of ``code``, boilerplate removed. The boilerplate is taken out here
-    rather than by CodeFingerprint(boilerplate=...), whose np.intersect1d(assume_unique=True)
-    misbehaves when a k-gram repeats (every repeated k-gram of the student's is dropped, and only
-    one occurrence of a repeated boilerplate k-gram is)."""
+SEPARATOR = "\n\n"
+
+
+def _fingerprint(cells: list[str], name: str, boiler: set):
+    """copydetect's fingerprint of the cells joined, without the boilerplate's k-grams and without
+    the k-grams that span two cells: which cell follows which is the notebook's layout, not the
+    student's code (a student who typed in the book's function would otherwise share the seam
+    between it and the next released cell with everyone who ended theirs the same way).
+
+    The boilerplate is taken out here rather than by CodeFingerprint(boilerplate=...), whose
+    np.intersect1d(assume_unique=True) misbehaves when a k-gram repeats (a repeated k-gram of the
+    student's own is dropped as if it were boilerplate)."""
     from copydetect import CodeFingerprint
-    from copydetect.utils import get_token_coverage
-    fp = CodeFingerprint(name, NOISE_THRESHOLD, GUARANTEE_THRESHOLD - NOISE_THRESHOLD + 1,
-                         language="python", fp=io.StringIO(code))
-    common = fp.hashes & boiler
-    fp.hashes -= common
-    for h in common:
-        del fp.hash_idx[h]
-    fp.token_coverage = get_token_coverage(fp.hash_idx, NOISE_THRESHOLD, len(fp.filtered_code))
-    return fp
+    from copydetect.utils import filter_code, get_token_coverage
+    k = NOISE_THRESHOLD
+    code = SEPARATOR.join(cells)
+    fp = CodeFingerprint(name, k, GUARANTEE_THRESHOLD - k + 1, language="python",
+                         fp=io.StringIO(code))
+    seams, at = [], 0
+    for c in cells:
+        at += len(filter_code(c, name, "python")[0])
+        seams.append(at)
+    if at != len(fp.filtered_code):     # a cell that leaves a string open: the seams are unknown
+        seams = []
+    for h in list(fp.hashes):
+        kept = [i for i in fp.hash_idx[h] if not any(i < s < i + k for s in seams)]
+        if h in boiler or not kept:
+            fp.hashes.discard(h)
+            del fp.hash_idx[h]
+        else:
+            fp.hash_idx[h] = kept
+    fp.token_coverage = get_token_coverage(fp.hash_idx, k, len(fp.filtered_code))
+    return code, fp
 
 
-def _boiler_hashes(code: str) -> set:
+def _boiler_hashes(parts: list[str]) -> set:
     from copydetect import CodeFingerprint
-    return set(CodeFingerprint("boilerplate.py", NOISE_THRESHOLD, 1, language="python",
-                               fp=io.StringIO(code)).hashes)
+    found = set()
+    for part in parts:
+        found |= CodeFingerprint("boilerplate.py", NOISE_THRESHOLD, 1, language="python",
+                                 fp=io.StringIO(part)).hashes
+    return found
 
 
 def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[Pair], dict]:
@@ -149,12 +170,11 @@ def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[P
         sources = []
         for j in mine:
             try:
-                code = exercise_code(j.path)
+                cells = exercise_cells(j.path)
             except Exception:       # unreadable: nothing to compare
                 continue
-            s = Source(j.student, a, code)
-            s.fingerprint = _fingerprint(code, f"{j.student}.py", boiler)
-            sources.append(s)
+            code, fp = _fingerprint(cells, f"{j.student}.py", boiler)
+            sources.append(Source(j.student, a, code, fp))
         counts[a] = len(sources)
         for i, s in enumerate(sources):
             for t in sources[i + 1:]:
@@ -235,7 +255,7 @@ def main(args) -> int:
     flagged = [p for p in pairs if p.similarity >= args.threshold]
     table = Table(title=f"suspicious pairs (相似度 ≥ {args.threshold:g})")
     for col in ("assignment", "student A", "student B"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")      # a name is never cut short
     for col in ("similarity", "A in B", "B in A", "tokens"):
         table.add_column(col, justify="right")
     for p in flagged:

@@ -186,10 +186,27 @@ def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[P
     return pairs, counts
 
 
+def _trimmed(code: str, slices):
+    """copydetect's slices, less the blank and comment-only lines at their ends (a match ends at
+    a token, but its end maps past the comments that follow it in the source)."""
+    import numpy as np
+    starts, ends = [], []
+    for a, b in zip(slices[0].tolist(), slices[1].tolist()):
+        lines = code[a:b].split("\n")
+        while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+            lines.pop()
+        b = a + len("\n".join(lines).rstrip())
+        if b > a:
+            starts.append(a)
+            ends.append(b)
+    return np.array([starts, ends], dtype=int)
+
+
 def _marked(code: str, slices) -> str:
     """``code`` HTML-escaped, the shared passages in ``<mark>``. Student code is hostile: every
     character of it goes through the escape."""
     from copydetect.utils import highlight_overlap
+    slices = _trimmed(code, slices) if len(slices[0]) else slices
     if len(slices[0]) == 0:
         return html.escape(code)
     out, _ = highlight_overlap(code, slices, "<mark>", "</mark>", escape_html=True)

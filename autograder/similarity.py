@@ -78,7 +78,7 @@ def exercise_cells(path) -> list[str]:
     each under a ``# <code cell N: ...>`` comment (comments do not count); a module whole."""
     from .submission import load, notebook_cells
     sub = load(path)
-    if sub.file is None or sub.file.suffix != ".ipynb":
+    if not sub.cells or sub.file.suffix != ".ipynb":   # nothing to grade (too large...), or a .py
         return [src for _, src in sub.cells]
     cells, _ = notebook_cells(sub.file, exercise_only=True)
     return [f"# {name}\n{src}" for name, src in cells]

@@ -218,3 +218,19 @@ def test_the_command_refuses_a_course_without_submissions(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "submitted/" in r.stderr
     assert not (tmp_path / "similarity.html").exists()
+
+
+def test_exercise_code_is_the_solution_cells_and_the_students_own(tmp_path):
+    """Locked cells (the setup) and graded test cells are left out; solution cells and cells
+    nbgrader does not manage (Try-it cells, a cell the student added) are compared."""
+    from autograder.similarity import exercise_cells
+    nb = _notebook(LOOPS)
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "source": "def helper():\n    pass\n",
+                        "outputs": [], "execution_count": None})
+    d = tmp_path / "s" / CC
+    d.mkdir(parents=True)
+    (d / f"{CC}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    code = "\n".join(exercise_cells(d))
+    assert "Y[i, j] = (X[i:i + h, j:j + w] * K).sum()" in code and "def helper():" in code
+    assert "def try_it():" not in code            # the locked setup cell
+    assert 'check("corr2d", corr2d)' not in code  # a graded test cell

@@ -46,6 +46,10 @@ NOISE_THRESHOLD = 30
 GUARANTEE_THRESHOLD = NOISE_THRESHOLD
 THRESHOLD = 0.5     # a pair at or above this is suspicious: listed in similarity.html
 FLOOR = 0.2         # similarity.csv lists every pair at or above this
+# The most similar pairs shown side by side in similarity.html (each costs two whole notebooks'
+# code, some 10 kB; a class handing in one answer would otherwise make a page of tens of MB). The
+# table and the CSV still list them all.
+MAX_SIDE_BY_SIDE = 200
 CSV_COLUMNS = ["assignment", "student_a", "student_b", "similarity", "similarity_a",
                "similarity_b", "tokens_overlapped", "tokens_a", "tokens_b", "suspicious"]
 
@@ -231,14 +235,16 @@ def html_report(pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,
     from .report import _env
     shown = []
     for n, p in enumerate(x for x in pairs if x.similarity >= threshold):
+        side = n < MAX_SIDE_BY_SIDE
         shown.append({"n": n + 1, "assignment": p.assignment, "a": p.a.student, "b": p.b.student,
                       "similarity": p.similarity, "sa": p.similarity_a, "sb": p.similarity_b,
                       "tokens": p.tokens,
-                      "code_a": Markup(_marked(p.a.code, p.slices[0])),
-                      "code_b": Markup(_marked(p.b.code, p.slices[1]))})
+                      "code_a": Markup(_marked(p.a.code, p.slices[0])) if side else None,
+                      "code_b": Markup(_marked(p.b.code, p.slices[1])) if side else None})
     return _env(True).get_template("similarity.html.j2").render(
         course=course, when=time.strftime("%Y-%m-%d %H:%M"), pairs=shown, counts=counts,
-        threshold=threshold, floor=floor, n_listed=len(pairs), k=NOISE_THRESHOLD)
+        threshold=threshold, floor=floor, n_listed=len(pairs), k=NOISE_THRESHOLD,
+        max_side=MAX_SIDE_BY_SIDE)
 
 
 def write(out, pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,

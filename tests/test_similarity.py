@@ -234,3 +234,12 @@ def test_exercise_code_is_the_solution_cells_and_the_students_own(tmp_path):
     assert "Y[i, j] = (X[i:i + h, j:j + w] * K).sum()" in code and "def helper():" in code
     assert "def try_it():" not in code            # the locked setup cell
     assert 'check("corr2d", corr2d)' not in code  # a graded test cell
+
+
+def test_only_the_most_similar_pairs_are_drawn_side_by_side(report, monkeypatch):
+    from autograder import similarity
+    pairs, counts, _ = report
+    monkeypatch.setattr(similarity, "MAX_SIDE_BY_SIDE", 1)
+    text = similarity.html_report(pairs, counts)
+    assert text.count('<div class="sides">') == 1 and 'href="#pair-2"' not in text
+    assert "Only the 1 most similar pairs" in text

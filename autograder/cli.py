@@ -6,6 +6,7 @@
         [--scheduler tcp://HOST:8786]                              ... on a Dask cluster
     python -m autograder similarity COURSE [--assignment ID]      similarity.html and .csv: students
         [--threshold 0.5] [--floor 0.2] [--out DIR]                whose exercise code is alike
+        [--min-tokens 60]
     python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
@@ -242,7 +243,7 @@ def main(argv=None) -> int:
                    "then the cluster's business (README: Grading on a Dask cluster)")
     k.set_defaults(func=cmd_class)
 
-    from .similarity import FLOOR, THRESHOLD
+    from .similarity import FLOOR, MIN_TOKENS, THRESHOLD
     s = sub.add_parser("similarity", help="report pairs of students whose exercise code is alike "
                        "(相似度; copydetect, the released notebook and the book's code as boilerplate)")
     s.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
@@ -254,6 +255,8 @@ def main(argv=None) -> int:
                    f"(default {THRESHOLD:g})")
     s.add_argument("--floor", type=float, default=FLOOR, help="similarity.csv lists every pair "
                    f"at or above this (default {FLOOR:g})")
+    s.add_argument("--min-tokens", type=int, default=MIN_TOKENS, help="a pair that shares fewer "
+                   f"tokens is not listed, whatever its similarity (default {MIN_TOKENS})")
     s.set_defaults(func=cmd_similarity)
 
     i = sub.add_parser("ids", help="print the assignment ids, one a line, in teaching order "

@@ -12,11 +12,11 @@ It reads submissions the way grading does (``classroom.discover`` finds
 ``COURSE/submitted/<student>/<assignment>/``, ``submission.load`` picks and reads the notebook or
 module) and never runs student code. Compared: a student's *exercise code*, the cells they may
 write (``submission.notebook_cells(..., exercise_only=True)``; a ``.py`` module whole). Boilerplate,
-whose passages never count: every code cell of the released notebook
-(``assignments/<id>/<id>.ipynb``: the stubs with their docstrings, the setup and Try-it cells) and
-the book's code the kit ships for the assignment's exercises (``Exercise.book_code``, also of the
-exercises they build on). Two students who both left a stub, or both typed in the book's
-``corr2d``, are therefore not alike.
+whose passages never count, is the code the kit hands every student: every code cell of every
+released notebook (``assignments/<id>/<id>.ipynb``: the stubs with their docstrings, the setup and
+Try-it cells, and the book's ``corr2d`` that later assignments give) and the book's code the kit
+ships for every exercise (``Exercise.book_code``). Two students who both left a stub, or both
+typed in the book's ``corr2d``, are therefore not alike.
 
 Similarity is copydetect's (winnowing over tokens, with names and strings normalised, so renaming
 variables does not hide a copy): for a pair (A, B), ``similarity_a`` is the fraction of A's
@@ -50,6 +50,11 @@ FLOOR = 0.2         # similarity.csv lists every pair at or above this
 # code, some 10 kB; a class handing in one answer would otherwise make a page of tens of MB). The
 # table and the CSV still list them all.
 MAX_SIDE_BY_SIDE = 200
+# A pair that shares fewer tokens than this is not listed, whatever its similarity: after the
+# boilerplate is taken out, two students who typed in the book's code with one change each may
+# have 40 tokens of their own left, and share them all (100%). Two k-grams' worth is a little
+# more than two lines of code in common; a copied solution of the shortest exercise shares 80+.
+MIN_TOKENS = 2 * NOISE_THRESHOLD
 CSV_COLUMNS = ["assignment", "student_a", "student_b", "similarity", "similarity_a",
                "similarity_b", "tokens_overlapped", "tokens_a", "tokens_b", "suspicious"]
 
@@ -88,19 +93,18 @@ def exercise_cells(path) -> list[str]:
     return [f"# {name}\n{src}" for name, src in cells]
 
 
-def boilerplate(assignment_id: str) -> list[str]:
-    """The code no student is to be compared on: the released notebook's code cells and the
-    book's code of the assignment's exercises (and of those they build on)."""
-    from .assignments import get
+def boilerplate() -> list[str]:
+    """The code no student is to be compared on, the code the kit hands out: every released
+    notebook's code cells and every exercise's book code. The whole course's, not one
+    assignment's: a later notebook gives the book's ``corr2d`` that an earlier one asks for."""
+    from .assignments import in_order
     from .submission import notebook_cells
     parts = []
-    released = ROOT / "assignments" / assignment_id / f"{assignment_id}.ipynb"
-    if released.is_file():
-        parts += [src for _, src in notebook_cells(released)[0]]
-    for ex in get(assignment_id).exercises:
-        for e in (ex, *ex.builds_on):
-            if e.book_code:
-                parts.append(e.book_code)
+    for a in in_order():
+        released = ROOT / "assignments" / a.id / f"{a.id}.ipynb"
+        if released.is_file():
+            parts += [src for _, src in notebook_cells(released)[0]]
+        parts += [e.book_code for e in a.exercises if e.book_code]
     return parts
 
 
@@ -148,9 +152,11 @@ def _boiler_hashes(parts: list[str]) -> set:
     return found
 
 
-def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[Pair], dict]:
-    """Every pair of students of the same assignment at or above ``floor``, most similar first,
-    and per assignment the number of submissions compared. Raises ``OSError`` (no submitted/
+def compare(course, assignments_only=None, floor: float = FLOOR,
+            min_tokens: int = MIN_TOKENS) -> tuple[list[Pair], dict]:
+    """Every pair of students of the same assignment at or above ``floor`` that shares at least
+    ``min_tokens`` tokens, most similar first, and per assignment the number of submissions
+    compared. Raises ``OSError`` (no submitted/
     folder), ``KeyError`` (unknown assignment) or ``ValueError`` (no submission)."""
     from copydetect import compare_files
     from .assignments import ids
@@ -166,11 +172,11 @@ def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[P
     if not jobs:
         raise ValueError(f"no submissions found under {course / 'submitted'}")
     pairs, counts = [], {}
+    boiler = _boiler_hashes(boilerplate())
     for a in known:
         mine = [j for j in jobs if j.assignment == a]
         if not mine:
             continue
-        boiler = _boiler_hashes(boilerplate(a))
         sources = []
         for j in mine:
             try:
@@ -184,7 +190,7 @@ def compare(course, assignments_only=None, floor: float = FLOOR) -> tuple[list[P
             for t in sources[i + 1:]:
                 tokens, (sa, sb), slices = compare_files(s.fingerprint, t.fingerprint)
                 p = Pair(a, s, t, float(sa), float(sb), int(tokens), slices)
-                if tokens and p.similarity >= floor:
+                if tokens >= max(min_tokens, 1) and p.similarity >= floor:
                     pairs.append(p)
     pairs.sort(key=lambda p: (-p.similarity, p.assignment, p.a.student, p.b.student))
     return pairs, counts
@@ -269,7 +275,7 @@ def main(args) -> int:
         return 2
     started = time.monotonic()
     try:
-        pairs, counts = compare(course, args.assignment, args.floor)
+        pairs, counts = compare(course, args.assignment, args.floor, args.min_tokens)
     except (OSError, KeyError, ValueError) as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2

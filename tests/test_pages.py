@@ -106,9 +106,9 @@ def test_the_similarity_report_renders_side_by_side_without_running_student_code
     side, no script of the student's runs (the title stays), and nothing reaches the console."""
     import json
     from autograder.similarity import compare, write
-    from test_similarity import LOOPS, LOOPS_COPY, STACKED, _notebook
+    from test_similarity import STACKED, WHILE, WHILE_COPY, _notebook
     course = tmp_path / "course"
-    for student, body in (("near_a", LOOPS), ("near_b", LOOPS_COPY), ("other", STACKED)):
+    for student, body in (("near_a", WHILE), ("near_b", WHILE_COPY), ("other", STACKED)):
         d = course / "submitted" / student / CC
         d.mkdir(parents=True)
         (d / f"{CC}.ipynb").write_text(json.dumps(_notebook(body)), encoding="utf-8")

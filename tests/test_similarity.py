@@ -3,15 +3,18 @@
 One temporary nbgrader course of the assignment that holds ``corr2d`` (``CC``): the released
 notebook, its ``corr2d`` solution cell filled in per student (the other exercises left as stubs,
 which are boilerplate). Two near-copies (the same code, a comment and a blank line added), a
-copy with every variable renamed, three solutions written independently (output-pixel loops,
-``as_strided`` with ``einsum``, a stack of shifted slices with ``tensordot``), a student who left
-the stub, and one who typed in the book's ``corr2d``. The two copied pairs must be flagged,
-nothing else. One near-copy carries markup in a comment: it must reach the page escaped.
+copy with every variable renamed, three solutions written independently (``as_strided`` with
+``einsum``, a stack of shifted slices with ``tensordot``, advanced indexing), a student who left
+the stub, one who typed in the kit's book ``corr2d``, and two who typed in the book's loops over
+the output pixels (as a later notebook gives them, and as the book prints them). The two copied
+pairs must be flagged, nothing else. One near-copy carries markup in a comment: it must reach the
+page escaped.
 """
 from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +30,40 @@ BOOK = find_exercise("corr2d")[1].book_code
 
 HOSTILE = "# </pre><script>document.title = 'pwned'</script><b>bold</b>"
 
+WHILE = '''
+    kh, kw = K.shape
+    out_rows = []
+    i = 0
+    while i + kh <= X.shape[0]:
+        j = 0
+        cols = []
+        while j + kw <= X.shape[1]:
+            cols.append((X[i:i + kh, j:j + kw] * K).sum().reshape(1))
+            j += 1
+        out_rows.append(torch.cat(cols).unsqueeze(0))
+        i += 1
+    return torch.cat(out_rows, dim=0)
+'''
+
+# The same, a comment and a blank line added, and the hostile comment.
+WHILE_COPY = f'''
+    kh, kw = K.shape
+    {HOSTILE}
+    out_rows = []
+    i = 0
+
+    while i + kh <= X.shape[0]:   # one output row at a time
+        j = 0
+        cols = []
+        while j + kw <= X.shape[1]:
+            cols.append((X[i:i + kh, j:j + kw] * K).sum().reshape(1))
+            j += 1
+        out_rows.append(torch.cat(cols).unsqueeze(0))
+        i += 1
+    return torch.cat(out_rows, dim=0)
+'''
+
+# The book's loops over the output's pixels, as a later notebook of the kit gives them...
 LOOPS = '''
     h, w = K.shape
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
@@ -36,13 +73,11 @@ LOOPS = '''
     return Y
 '''
 
-# The same, a comment and a blank line added, and the hostile comment.
-LOOPS_COPY = f'''
+# ... and as the book prints them (float32 whatever X is: a bug here, but no sign of copying).
+BOOK_VERBATIM = '''
     h, w = K.shape
-    {HOSTILE}
-    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype, device=X.device)
-
-    for i in range(Y.shape[0]):   # every output row
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
             Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
     return Y
@@ -104,10 +139,10 @@ INDEXED = '''
 '''
 
 STUDENTS = {
-    "near_a": LOOPS, "near_b": LOOPS_COPY,
+    "near_a": WHILE, "near_b": WHILE_COPY,
     "stack_a": STACKED, "stack_renamed": STACKED_RENAMED,
     "indep_strided": STRIDED, "indep_tensordot": TENSORDOT, "indep_indexed": INDEXED,
-    "stub_only": None, "book_copy": "BOOK",
+    "stub_only": None, "book_copy": "BOOK", "book_loops": LOOPS, "book_verbatim": BOOK_VERBATIM,
 }
 COPIES = {("near_a", "near_b"), ("stack_a", "stack_renamed")}
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -165,8 +200,8 @@ def test_the_copies_are_flagged_and_nothing_else(report):
 def test_the_stub_and_the_book_are_boilerplate(report):
     pairs, _, _ = report
     for p in pairs:
-        assert not {"stub_only", "book_copy"} & {p.a.student, p.b.student}, \
-            (p.a.student, p.b.student, p.similarity)
+        assert not {"stub_only", "book_copy", "book_loops", "book_verbatim"} \
+            & {p.a.student, p.b.student}, (p.a.student, p.b.student, p.similarity)
 
 
 def test_csv_lists_the_pairs_most_similar_first(report, course):
@@ -191,8 +226,10 @@ def test_the_page_shows_both_sources_side_by_side_marked_and_escaped(report, cou
     for a, b in COPIES:
         assert f"{a} and {b}" in text
     # The shared passage is marked in both columns.
-    section = text[text.index('id="pair-'):]
-    assert section.count("<mark>") >= 2 and "Y[i, j] = (X[i:i + h, j:j + w] * K).sum()" in text
+    section = text[text.index('id="pair-1"'):text.index('id="pair-2"')]
+    marked = re.findall(r"<mark>(.*?)</mark>", section, re.S)
+    line = "cols.append((X[i:i + kh, j:j + kw] * K).sum().reshape(1))"
+    assert sum(line in m for m in marked) == 2, marked       # in both columns
     # The hostile comment is shown, escaped: no script, no markup of the student's.
     assert "<script>" not in text and "<b>bold</b>" not in text
     assert "&lt;script&gt;document.title" in text and "&lt;/pre&gt;" in text

@@ -236,7 +236,7 @@ def csv_text(pairs: list[Pair], threshold: float = THRESHOLD) -> str:
 
 
 def html_report(pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,
-                floor: float = FLOOR, course: str = "") -> str:
+                floor: float = FLOOR, course: str = "", min_tokens: int = MIN_TOKENS) -> str:
     from markupsafe import Markup
     from .report import _env
     shown = []
@@ -250,17 +250,17 @@ def html_report(pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,
     return _env(True).get_template("similarity.html.j2").render(
         course=course, when=time.strftime("%Y-%m-%d %H:%M"), pairs=shown, counts=counts,
         threshold=threshold, floor=floor, n_listed=len(pairs), k=NOISE_THRESHOLD,
-        max_side=MAX_SIDE_BY_SIDE)
+        max_side=MAX_SIDE_BY_SIDE, min_tokens=min_tokens)
 
 
 def write(out, pairs: list[Pair], counts: dict, threshold: float = THRESHOLD,
-          floor: float = FLOOR, course: str = "") -> list[Path]:
+          floor: float = FLOOR, course: str = "", min_tokens: int = MIN_TOKENS) -> list[Path]:
     from .classroom import _atomic_write
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / "similarity.csv", csv_text(pairs, threshold))
     _atomic_write(out / "similarity.html", html_report(pairs, counts, threshold, floor,
-                                                       course or out.resolve().name))
+                                                       course or out.resolve().name, min_tokens))
     return [out / "similarity.csv", out / "similarity.html"]
 
 
@@ -279,7 +279,7 @@ def main(args) -> int:
     except (OSError, KeyError, ValueError) as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
-    written = write(out, pairs, counts, args.threshold, args.floor)
+    written = write(out, pairs, counts, args.threshold, args.floor, min_tokens=args.min_tokens)
     console = Console(stderr=False)
     flagged = [p for p in pairs if p.similarity >= args.threshold]
     table = Table(title=f"suspicious pairs (相似度 ≥ {args.threshold:g})")

@@ -4,9 +4,9 @@
     python -m autograder check PATH [--assignment ID]             a student's check of a notebook
     python -m autograder class COURSE [--jobs N]                  grade a whole nbgrader course
         [--scheduler tcp://HOST:8786]                              ... on a Dask cluster
-    python -m autograder similarity COURSE [--assignment ID]      similarity.html and .csv: students
-        [--threshold 0.5] [--floor 0.2] [--out DIR]                whose exercise code is alike
-        [--min-tokens 60]
+    python -m autograder similarity COURSE [--assignment ID]      similarity.html and .csv: the
+        [--threshold 0.5] [--floor 0.2] [--min-tokens 60]          students whose exercise code
+        [--out DIR]                                                is alike (相似度)
     python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
@@ -244,8 +244,8 @@ def main(argv=None) -> int:
     k.set_defaults(func=cmd_class)
 
     from .similarity import FLOOR, MIN_TOKENS, THRESHOLD
-    s = sub.add_parser("similarity", help="report pairs of students whose exercise code is alike "
-                       "(相似度; copydetect, the released notebook and the book's code as boilerplate)")
+    s = sub.add_parser("similarity", help="report the pairs of students whose exercise code is "
+                       "alike (相似度; copydetect, the kit's released code as boilerplate)")
     s.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
     s.add_argument("--assignment", action="append", help="only these assignments")
     s.add_argument("--out", help="output folder for similarity.html and similarity.csv "

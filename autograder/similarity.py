@@ -4,9 +4,10 @@
 This module owns which code of a submission is compared, what counts as boilerplate, the
 copydetect settings, and the two files it writes (under ``OUT``, by default the course folder)::
 
-    OUT/similarity.csv    every pair of students of one assignment at or above --floor, most similar first
-    OUT/similarity.html   the pairs at or above --threshold, each with both sources side by side and
-                          the shared passages marked
+    OUT/similarity.csv    every pair of students of one assignment at or above --floor, most
+                          similar first
+    OUT/similarity.html   the pairs at or above --threshold, each with both sources side by side
+                          and the shared passages marked
 
 It reads submissions the way grading does (``classroom.discover`` finds
 ``COURSE/submitted/<student>/<assignment>/``, ``submission.load`` picks and reads the notebook or
@@ -163,11 +164,13 @@ def compare(course, assignments_only=None, floor: float = FLOOR,
     from .classroom import discover
     course = Path(course)
     if not (course / "submitted").is_dir():
-        raise OSError(f"{course}: no submitted/ folder (expected submitted/<student>/<assignment>/)")
+        raise OSError(f"{course}: no submitted/ folder "
+                      f"(expected submitted/<student>/<assignment>/)")
     known = ids()
     bad = [a for a in assignments_only or () if a not in known]
     if bad:
-        raise KeyError(f"unknown assignment {', '.join(map(repr, bad))} (known: {', '.join(known)})")
+        raise KeyError(f"unknown assignment {', '.join(map(repr, bad))} "
+                       f"(known: {', '.join(known)})")
     jobs, _ = discover(course, assignments_only, set(known))
     if not jobs:
         raise ValueError(f"no submissions found under {course / 'submitted'}")

@@ -157,8 +157,8 @@ def compare(course, assignments_only=None, floor: float = FLOOR,
             min_tokens: int = MIN_TOKENS) -> tuple[list[Pair], dict]:
     """Every pair of students of the same assignment at or above ``floor`` that shares at least
     ``min_tokens`` tokens, most similar first, and per assignment the number of submissions
-    compared. Raises ``OSError`` (no submitted/
-    folder), ``KeyError`` (unknown assignment) or ``ValueError`` (no submission)."""
+    compared. Raises ``OSError`` (no submitted/ folder), ``KeyError`` (unknown assignment) or
+    ``ValueError`` (no submission), before anything is written."""
     from copydetect import compare_files
     from .assignments import ids
     from .classroom import discover

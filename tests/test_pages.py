@@ -84,23 +84,6 @@ def _nonblank(png: Path) -> bool:
     return hi - lo > 100
 
 
-def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
-    page = course / "feedback" / "bob" / CC / "feedback.html"
-    seen = _look(page, tmp_path)
-    assert seen["console"] == []
-    assert _nonblank(seen["shot"])
-    assert "图像卷积" in seen["dom"] and "Your `Conv2D` is right" in seen["dom"]
-    assert "Property: corr2d(X, K)" in seen["dom"]
-
-
-def test_the_class_report_renders_every_image(course, tmp_path):
-    seen = _look(course / "class_report.html", tmp_path)
-    assert seen["console"] == []
-    total, loaded = seen["images"]
-    assert total >= 1 and loaded == total
-    assert _nonblank(seen["shot"])
-
-
 def test_the_similarity_report_renders_side_by_side_without_running_student_code(tmp_path):
     """Two near-copies, one carrying a script in a comment: the page draws both sources side by
     side, no script of the student's runs (the title stays), and nothing reaches the console."""
@@ -118,3 +101,21 @@ def test_the_similarity_report_renders_side_by_side_without_running_student_code
     assert _nonblank(seen["shot"])
     assert "相似度" in seen["dom"] and "pwned" not in re.findall(r"<title>(.*?)</title>", seen["dom"])[0]
     assert seen["dom"].count("<mark>") >= 2 and 'class="sides"' in seen["dom"]
+
+
+def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
+    page = course / "feedback" / "bob" / CC / "feedback.html"
+    seen = _look(page, tmp_path)
+    assert seen["console"] == []
+    assert _nonblank(seen["shot"])
+    assert "图像卷积" in seen["dom"] and "Your `Conv2D` is right" in seen["dom"]
+    assert "Property: corr2d(X, K)" in seen["dom"]
+
+
+def test_the_class_report_renders_every_image(course, tmp_path):
+    seen = _look(course / "class_report.html", tmp_path)
+    assert seen["console"] == []
+    total, loaded = seen["images"]
+    assert total >= 1 and loaded == total
+    assert _nonblank(seen["shot"])
+

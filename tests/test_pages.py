@@ -118,4 +118,3 @@ def test_the_class_report_renders_every_image(course, tmp_path):
     total, loaded = seen["images"]
     assert total >= 1 and loaded == total
     assert _nonblank(seen["shot"])
-

@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 # fall back to forked workers with resource limits, and say so.
 ISOLATION ?= $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process)
 
-.PHONY: install test grade check lab release collect bench clean sandbox-deps page-deps
+.PHONY: install test grade check lab release collect bench clean sandbox-deps page-deps similarity
 
 install: $(STAMP)
 
@@ -50,6 +50,13 @@ grade: install sandbox-deps
 	$(PY) -m autograder class $(SUBMISSIONS) --jobs $(JOBS) \
 	  --isolation $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process) \
 	  $(if $(OUT),--out $(OUT),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
+
+# make similarity [SUBMISSIONS=course] [ASSIGNMENT=id] [THRESHOLD=0.5]: similarity.html and
+# similarity.csv (相似度) of the class, written beside grades.csv (README: Similarity report).
+THRESHOLD ?=
+similarity: install
+	$(PY) -m autograder similarity $(SUBMISSIONS) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),) \
+	  $(if $(OUT),--out $(OUT),) $(if $(THRESHOLD),--threshold $(THRESHOLD),)
 
 check: install
 	$(PY) -m autograder check $(NOTEBOOK) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)

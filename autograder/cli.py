@@ -4,6 +4,9 @@
     python -m autograder check PATH [--assignment ID]             a student's check of a notebook
     python -m autograder class COURSE [--jobs N]                  grade a whole nbgrader course
         [--scheduler tcp://HOST:8786]                              ... on a Dask cluster
+    python -m autograder similarity COURSE [--assignment ID]      similarity.html and .csv: the
+        [--threshold 0.5] [--floor 0.2] [--min-tokens 60]          students whose exercise code
+        [--out DIR]                                                is alike (相似度)
     python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
@@ -188,6 +191,11 @@ def cmd_class(args) -> int:
     return class_main(args)
 
 
+def cmd_similarity(args) -> int:
+    from .similarity import main as similarity_main
+    return similarity_main(args)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -234,6 +242,22 @@ def main(argv=None) -> int:
                    "(its scheduler, e.g. tcp://HOST:8786) instead of local processes; --jobs is "
                    "then the cluster's business (README: Grading on a Dask cluster)")
     k.set_defaults(func=cmd_class)
+
+    from .similarity import FLOOR, MIN_TOKENS, THRESHOLD
+    s = sub.add_parser("similarity", help="report the pairs of students whose exercise code is "
+                       "alike (相似度; copydetect, the kit's released code as boilerplate)")
+    s.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
+    s.add_argument("--assignment", action="append", help="only these assignments")
+    s.add_argument("--out", help="output folder for similarity.html and similarity.csv "
+                   "(default: COURSE)")
+    s.add_argument("--threshold", type=float, default=THRESHOLD, help="a pair at or above this "
+                   f"similarity is suspicious and shown side by side in similarity.html "
+                   f"(default {THRESHOLD:g})")
+    s.add_argument("--floor", type=float, default=FLOOR, help="similarity.csv lists every pair "
+                   f"at or above this (default {FLOOR:g})")
+    s.add_argument("--min-tokens", type=int, default=MIN_TOKENS, help="a pair that shares fewer "
+                   f"tokens is not listed, whatever its similarity (default {MIN_TOKENS})")
+    s.set_defaults(func=cmd_similarity)
 
     i = sub.add_parser("ids", help="print the assignment ids, one a line, in teaching order "
                        "(what make release and scripts iterate over; imports no torch)")

@@ -71,9 +71,13 @@ def cell_name(position: int, source: str) -> str:
     return f"<code cell {position}: {first.replace('<', '‹').replace('>', '›')}>"
 
 
-def notebook_cells(path: Path) -> tuple[list, list]:
+def notebook_cells(path: Path, exercise_only: bool = False) -> tuple[list, list]:
     """The code cells of a notebook as ``(name, source)``, graded test cells left out, and the
-    problems found. Plain ``json``, not nbformat: importing nbformat's validators costs seconds."""
+    problems found. Plain ``json``, not nbformat: importing nbformat's validators costs seconds.
+
+    ``exercise_only``: only the cells a student may write, nbgrader's solution cells and the cells
+    nbgrader does not manage (the student's own, the Try-it cells); its locked cells (the setup)
+    are left out too (the similarity report compares these)."""
     problems = []
     try:
         nb = json.loads(path.read_text(encoding="utf-8", errors="replace"))
@@ -92,6 +96,8 @@ def notebook_cells(path: Path) -> tuple[list, list]:
             nbg = meta.get("nbgrader")
             if isinstance(nbg, dict) and nbg.get("grade"):
                 continue   # graded test cells are the grader's business, not the student's code
+            if exercise_only and isinstance(nbg, dict) and not nbg.get("solution"):
+                continue
             src = cell.get("source", "")
             src = "".join(map(str, src)) if isinstance(src, list) else str(src)
         except Exception as e:      # a hand-edited notebook: report the cell, keep the others

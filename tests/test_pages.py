@@ -88,6 +88,25 @@ def _nonblank(png: Path) -> bool:
     return hi - lo > 100
 
 
+def test_the_similarity_report_renders_side_by_side_without_running_student_code(tmp_path):
+    """Two near-copies, one carrying a script in a comment: the page draws both sources side by
+    side, no script of the student's runs (the title stays), and nothing reaches the console."""
+    import json
+    from autograder.similarity import compare, write
+    from test_similarity import STACKED, WHILE, WHILE_COPY, _notebook
+    course = tmp_path / "course"
+    for student, body in (("near_a", WHILE), ("near_b", WHILE_COPY), ("other", STACKED)):
+        d = course / "submitted" / student / CC
+        d.mkdir(parents=True)
+        (d / f"{CC}.ipynb").write_text(json.dumps(_notebook(body)), encoding="utf-8")
+    write(course, *compare(course))
+    seen = _look(course / "similarity.html", tmp_path)
+    assert seen["console"] == []
+    assert _nonblank(seen["shot"])
+    assert "相似度" in seen["dom"] and "pwned" not in re.findall(r"<title>(.*?)</title>", seen["dom"])[0]
+    assert seen["dom"].count("<mark>") >= 2 and 'class="sides"' in seen["dom"]
+
+
 def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
     page = course / "feedback" / "bob" / CC / "feedback.html"
     seen = _look(page, tmp_path)

@@ -282,7 +282,9 @@ def main(args) -> int:
     except (OSError, KeyError, ValueError) as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
-    written = write(out, pairs, counts, args.threshold, args.floor, min_tokens=args.min_tokens)
+    from .classreport import course_name      # the class report's title: nbgrader's course_id
+    written = write(out, pairs, counts, args.threshold, args.floor, course_name(course),
+                    min_tokens=args.min_tokens)
     console = Console(stderr=False)
     flagged = [p for p in pairs if p.similarity >= args.threshold]
     table = Table(title=f"suspicious pairs (相似度 ≥ {args.threshold:g})")

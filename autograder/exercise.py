@@ -53,7 +53,7 @@ class Exercise:
     # exercise; ``autograd`` where the exercise is a gradient derived by hand. The Python-level
     # names of a forbidden category are refused with it (``padding``'s include ``F.pad``).
     # ``()``: nothing is refused (an exercise about composing nn layers).
-    forbidden: tuple = ("convolution", "unfold", "pooling", "padding")
+    forbidden: tuple = ("convolution", "unfold", "pool", "padding")
 
     def trusted(self) -> tuple[list, str] | None:
         """(names, source) of the book's code that stands in for the student's helpers, or None."""

@@ -142,9 +142,9 @@ def test_constant_pad_nd_below_python_only_where_padding_is_the_exercise():
     for an exercise that declares it (pad2d)."""
     cells = [("<routes>", ROUTES)]
     t = isolation.open_worker(cells, sandboxed=True,
-                              forbidden={"constant_pad_below": ("convolution", "unfold", "pooling",
+                              forbidden={"constant_pad_below": ("convolution", "unfold", "pool",
                                                                 "padding", "constant_pad_nd"),
-                                         "honest": ("convolution", "unfold", "pooling", "padding",
+                                         "honest": ("convolution", "unfold", "pool", "padding",
                                                     "constant_pad_nd")})
     try:
         with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
@@ -263,7 +263,7 @@ AUTOGRAD_REFUSED = {
     "tls_setter": "_dispatch_tls_set_dispatch_key_excluded",
     "guard_emptied": "torch.autograd.grad",
 }
-_WITH_AUTOGRAD = ("convolution", "unfold", "pooling", "padding", "autograd")
+_WITH_AUTOGRAD = ("convolution", "unfold", "pool", "padding", "autograd")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..oracle import bound
 from ..strategies import as_pair, float_tensor, int_tensor, maybe_strided, pair_or_int
 
-_NO_AUTOGRAD = ("convolution", "unfold", "pooling", "padding", "autograd")
+_NO_AUTOGRAD = ("convolution", "unfold", "pool", "padding", "autograd")
 _PARAMS = ("stride", "padding", "dilation", "groups")
 
 

@@ -169,7 +169,7 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
             "gradients flow back to X (the padded border gets none)"),
     P.named(P.untouched(PAD, 0.5), "inputs untouched", "X is never modified in place"),
 ), book_code=_BOOK_PAD2D,
-   forbidden=("convolution", "unfold", "pooling", "padding", "constant_pad_nd"))
+   forbidden=("convolution", "unfold", "pool", "padding", "constant_pad_nd"))
 
 # ---------------------------------------------------------------------------------------------
 # corr2d_pad_stride

@@ -44,7 +44,7 @@ VIOLATION_EXIT = 86     # the worker's exit status for "used a forbidden routine
 CATEGORIES = {
     "convolution": r"conv(?!ert)|thnn_conv|slow_conv|_nnpack_spatial",
     "unfold": r"im2col|col2im|^unfold",
-    "pooling": r"pool",
+    "pool": r"pool",
     "padding": r"^pad$|^_pad_enum$|^_pad_circular$|reflection_pad|replication_pad",
     "constant_pad_nd": r"^constant_pad_nd$",
     # Automatic differentiation, for an exercise whose point is a gradient derived by hand. At
@@ -52,7 +52,7 @@ CATEGORIES = {
     # ``activate`` also takes away its entry points and stops autograd recording (``_no_autograd``).
     "autograd": r"^_make_dual|^_unpack_dual$|^_fw_primal",
 }
-DEFAULT = ("convolution", "unfold", "pooling", "padding")
+DEFAULT = ("convolution", "unfold", "pool", "padding")
 
 # Dispatch keys always covered besides those where an op has a kernel: routes such as excluding
 # the backend key or running under autograd must land on our kernel, not on a missing one.

@@ -73,7 +73,7 @@ AUTOGRAD = frozenset({"backward", "grad", "_make_dual", "_unpack_dual"})
 # the Python level ``padding`` covers ``constant_pad_nd`` too (``F.pad`` is refused wherever
 # padding is; only below Python is ``constant_pad_nd`` a category of its own, see ``enforce``).
 _GUARD_CATEGORIES = {"convolution": r"conv", "unfold": r"fold|im2col|col2im",
-                     "pooling": r"pool", "padding": r"pad"}
+                     "pool": r"pool", "padding": r"pad"}
 
 
 def names_for(categories) -> frozenset:

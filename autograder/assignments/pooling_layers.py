@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from .. import properties as P, show
 from ..exercise import Assignment, Check, Exercise, Mismatch
 from ..student import StudentRaised
-from ..strategies import as_pair, float_tensor, int_tensor, kernel_and_input, maybe_strided, \
-    pair_or_int
+from ..strategies import as_pair, float_tensor, kernel_and_input, maybe_strided, pair_or_int
 
 MODES = ("max", "avg")
 
@@ -202,8 +201,9 @@ _PS_HINTS = (
     ("max pooling's padding counts as -inf, not 0: a window over the border takes the largest REAL "
      "value (pad with float('-inf'), e.g. torch.full(..., float('-inf')), then copy X into the "
      "middle).", _zero_padded_max),
-    ("the average divides by the number of elements inside X only; here padding counts as 0 and "
-     "the divisor is always the window's size p_h * p_w (count_include_pad=True).", _exclude_pad),
+    ("your average divides by the number of real (unpadded) elements in each window, as "
+     "count_include_pad=False; here padding counts as 0 and the divisor is always the window's size "
+     "p_h * p_w (count_include_pad=True).", _exclude_pad),
     _SWAPPED_MODE,
     _SWAPPED_WINDOW,
     ("padding (rows, columns) looks swapped.", _swapped("padding")),

@@ -1,4 +1,4 @@
-"""Assignment ``pooling_layers`` — D2L "Pooling" (汇聚层).
+"""Assignment ``pooling`` — D2L "Pooling" (汇聚层).
 
 Exercises: ``pool2d`` (the book's function: max or average pooling of a 2-D X, stride 1, no
 padding) and ``pool2d_pad_stride`` (each channel of X pooled on its own, with padding and stride,
@@ -9,10 +9,6 @@ here (no engine file knows about pooling). SPEC's bound has S = the same pooling
 is exact; an average of k values errs by about k*eps times the average of |X|), M its largest
 value. Max pooling's gradients are checked on inputs without ties: a drawn permutation of evenly
 spaced values, as ``conv_layers``' backward pass is.
-
-The id is ``pooling_layers``, not ``pooling``: "pooling" is already a word of the engine's, the
-forbidden-routine category (``Exercise.forbidden``, ``worker/enforce.CATEGORIES``) that engine files
-and tests name in quotes, which ``tests/test_one_source.py`` would read as this id.
 """
 from __future__ import annotations
 
@@ -401,4 +397,4 @@ pool2d_pad_stride = Exercise("pool2d_pad_stride", "汇聚层 Pooling: padding, s
 ), builds_on=(pool2d,))
 
 # 20 points: pool2d 8 (the book's function), pool2d_pad_stride 12 (padding, stride, channels).
-ASSIGNMENT = Assignment("pooling_layers", "汇聚层 Pooling", (pool2d, pool2d_pad_stride), section="6.5")
+ASSIGNMENT = Assignment("pooling", "汇聚层 Pooling", (pool2d, pool2d_pad_stride), section="6.5")

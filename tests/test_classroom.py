@@ -197,12 +197,17 @@ def test_grades_csv(course):
 def test_class_report(course):
     html = (course.path / "class_report.html").read_text()
     assert "data:image/png;base64," in html
-    # The most common failure: learn_kernel as a whole (missing for cy, nothing to grade for
-    # eve), counted once per student, not once per check. bob's flipped corr2d counts under
-    # corr2d only: his Conv2D and learn_kernel are checked with the book's corr2d and pass, and
-    # his "not assessed" properties are consequences, not findings.
-    assert "learn_kernel: the whole exercise (stub, not defined or forbidden)</td><td class=\"n\">2 students" \
-        in html.replace("\n", "")
+    # Each bug counts once per student, not once per check: cy's missing learn_kernel is one
+    # finding about learn_kernel as a whole; eve, with no notebook at all, is one finding about
+    # every exercise (not a learn_kernel bug). bob's flipped corr2d counts under corr2d only: his
+    # Conv2D and learn_kernel are checked with the book's corr2d and pass, and his "not assessed"
+    # properties are consequences, not findings.
+    flat = html.replace("\n", "")
+    assert "learn_kernel: the whole exercise (stub, not defined or forbidden)</td>" \
+        "<td class=\"n\">1 student<" in flat
+    assert "every exercise (no submission, or it could not be loaded)</td>" \
+        "<td class=\"n\">1 student<" in flat
+    assert "forbidden)</td><td class=\"n\">2 students" not in flat
     assert "corr2d: book example" in html
     assert "Conv2D: forward values" not in html and "corr2d: gradients" not in html
     assert "dan" in html and "FileNotFoundError" in html

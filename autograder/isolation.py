@@ -43,6 +43,7 @@ delegated cgroup; neither is done by this module.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -56,7 +57,7 @@ import time
 from pathlib import Path
 
 from .student import ForbiddenUsed, WorkerHung, WorkerLost
-from .worker import wire
+from .worker import wire, world
 from .worker.enforce import DEFAULT as DEFAULT_FORBIDDEN
 from .worker.enforce import VIOLATION_EXIT
 
@@ -103,6 +104,28 @@ def _site_dirs() -> list[str]:
         if p not in dirs and os.path.isdir(p):
             dirs.append(p)
     return dirs
+
+
+def _package_dirs() -> list[str]:
+    """Every folder of installed packages this Python could import from (its own
+    site-packages, the base installation's, the system's dist-packages), resolved."""
+    import glob
+    found = []
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix, sys.exec_prefix, "/usr",
+                                 "/usr/local")):
+        for pattern in ("lib*/python3*/site-packages", "lib*/python3*/dist-packages",
+                        "lib/python3/dist-packages"):
+            for d in glob.glob(os.path.join(prefix, pattern)):
+                rd = os.path.realpath(d)
+                if os.path.isdir(rd) and rd not in found:
+                    found.append(rd)
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _allowed_entries() -> dict:
+    """``{site dir: [entries]}`` of the distributions a worker may see (``world.ALLOWED``)."""
+    return world.site_entries(_site_dirs())
 
 
 def _minimal_env() -> dict:
@@ -189,7 +212,20 @@ def sandbox_argv(root: bool | None = None, cuda: bool = False) -> list[str]:
     kit = str(Path(__file__).resolve().parent)
     if _under(kit, [t for _, t in binds]):
         argv += ["--tmpfs", kit]
+    # Only what students may use (``worker.world``): every folder of installed packages this
+    # Python could reach is an empty, read-only tmpfs holding the allowed distributions alone.
+    hidden = []
+    entries = _allowed_entries()
+    for site in _package_dirs():
+        if not _under(site, [t for _, t in binds]) or _under(site, hidden):
+            continue
+        hidden.append(site)
+        argv += ["--perms", "0755", "--tmpfs", site]
+        for entry in entries.get(site, ()):
+            argv += ["--ro-bind", os.path.join(site, entry), os.path.join(site, entry)]
     argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    for site in hidden:
+        argv += ["--remount-ro", site]
     if cuda:
         # The GPU's device nodes and what the driver reads in /sys (untested without a GPU here).
         import glob

@@ -230,7 +230,10 @@ def test_hostile_submission_is_withstood(env, attack):
     attacked = ATTACKED[attack]
     if attack in FORBIDDEN_ATTACKS:
         outputs = [o for _, o in exercises[attacked]["checks"].values()]
+        # (or stopped before it got there: a module the worker's world does not let student
+        # code import, see autograder/worker/world.py)
         assert all("forbidden routine" in o or "switch off the grader's check" in o
+                   or "is not allowed in graded code" in o
                    for o in outputs), f"{attack}: not zeroed as a forbidden use: {outputs[0][:300]}"
     keep = MAY_KEEP.get(attack, set())
     earned = {c: s for c, (s, _) in exercises[attacked]["checks"].items() if s > 0 and c not in keep}
@@ -541,3 +544,87 @@ def test_no_ipc_between_students(env):
     assert second["unix"] == [], second["unix"]
     # The student's own attempt at POSIX shared memory was refused or left nothing behind.
     assert "convkit_share" not in " ".join(second["dev_shm"])
+
+
+# ------------------------------------------------------------------------------- next student
+# A submission that leaves something behind (a tree deeper than a recursive removal goes, names of
+# 255 characters, files and folders of mode 000, copies in every writable place, a process), then
+# another student's with no corr2d of its own that looks for it: graded one after the other by the
+# same zygote (the module's), as in a class run. Alone, the reader earns nothing; after the writer
+# it must earn nothing either.
+LEFTOVER_WRITERS = sorted(p.stem for p in HOSTILE.glob("leftover_*_writer.py"))
+
+
+@pytest.mark.parametrize("writer", LEFTOVER_WRITERS)
+def test_next_student_finds_nothing_left(env, writer):
+    assert len(LEFTOVER_WRITERS) >= 4
+    first = grade(_submission(env, writer), CC, isolation="sandbox")
+    _assert_withstood(env, first)
+    assert _by_exercise(first)["corr2d"]["score"] == 0
+    second = grade(_submission(env, "leftover_reader"), CC, isolation="sandbox")
+    _assert_withstood(env, second)
+    assert isolation.get_zygote(True) is env["zygote"], "graded by another zygote: not the case"
+    reader = _by_exercise(second)
+    outputs = [o for _, o in reader["corr2d"]["checks"].values()]
+    assert reader["corr2d"]["score"] == 0, outputs
+    assert any("nothing left behind by an earlier student" in o for o in outputs), outputs[0][:300]
+    assert reader["Conv2D"]["score"] == reader["Conv2D"]["max"]
+
+
+def test_worker_world_holds_only_what_students_may_use(env):
+    """Inside a worker: no scipy, Pillow or scikit-learn on disk or by import, no other
+    package folder, no private module of torch or numpy by name, no native module under
+    another name, nothing writable but the worker's own folder."""
+    probe = r'''
+import glob, importlib, importlib.util, os, sys
+def f(x):
+    out = {}
+    def attempt(name, fn):
+        try:
+            fn()
+            out[name] = "ok"
+        except ImportError as e:
+            out[name] = "ImportError"
+        except OSError as e:
+            out[name] = type(e).__name__
+    for mod in ("scipy", "scipy.signal", "PIL", "sklearn", "skimage", "cv2",
+                "numpy.lib._arraypad_impl", "torch._decomp.decompositions", "torch._refs",
+                "torch._prims", "numpy._core._multiarray_umath", "torch.nn.functional",
+                "numpy.linalg"):
+        attempt(mod, lambda mod=mod: importlib.import_module(mod))
+    attempt("from torch import _decomp", lambda: exec("from torch import _decomp", {}))
+    attempt("import numpy.lib._arraypad_impl", lambda: exec("import numpy.lib._arraypad_impl", {}))
+    import numpy
+    core = glob.glob(os.path.dirname(numpy.__file__) + "/_core/_umath_tests*.so")[0]
+    spec = importlib.util.spec_from_file_location("elsewhere._umath_tests", core)
+    attempt("alias", lambda: importlib.util.module_from_spec(spec))
+    spec2 = importlib.util.spec_from_file_location("numpy._core._umath_tests", core)
+    attempt("own name", lambda: importlib.util.module_from_spec(spec2))
+    sites = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+    listed = sorted({e.split("-")[0].split(".")[0] for p in sites for e in os.listdir(p)})
+    writable = []
+    for d in ("/tmp", "/dev/shm", "/var/tmp", "..", "/"):
+        try:
+            open(os.path.join(d, "probe"), "w").close()
+            writable.append(d)
+        except OSError:
+            pass
+    return [out, listed, writable, os.listdir(".")]
+'''
+    t = isolation.open_worker([("<probe>", probe)], sandboxed=True)
+    try:
+        out, listed, writable, here = _probe(t)
+    finally:
+        t.close()
+    refused = {"scipy", "scipy.signal", "PIL", "sklearn", "skimage", "cv2", "alias",
+               "numpy.lib._arraypad_impl", "torch._decomp.decompositions", "torch._refs",
+               "torch._prims", "from torch import _decomp", "import numpy.lib._arraypad_impl",
+               "numpy._core._multiarray_umath"}
+    assert {k for k, v in out.items() if v == "ImportError"} == refused, out
+    assert out["torch.nn.functional"] == out["numpy.linalg"] == "ok"
+    # Its own name, from its own file, not loaded before (its C code imports numpy's private
+    # core, on the library's behalf: allowed).
+    assert out["own name"] == "ok"
+    assert "torch" in listed and "numpy" in listed
+    assert not {"scipy", "PIL", "sklearn", "pillow", "matplotlib", "hypothesis"} & set(listed)
+    assert writable == [] and here == ["submission.py"]

@@ -54,7 +54,6 @@ import ctypes
 import json
 import os
 import resource
-import shutil
 import signal
 import socket
 import sys
@@ -104,6 +103,7 @@ def _vmsize() -> int:
 
 def _harden(chan: int, folder: str, opts: dict, order: dict, report: int) -> None:
     """Everything between fork and the first line of student code. Raises on any failure."""
+    from . import world
     from .enforce import REPORT_FD
     os.setsid()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
@@ -136,19 +136,29 @@ def _harden(chan: int, folder: str, opts: dict, order: dict, report: int) -> Non
         os.closerange(REPORT_FD + 1, 1 << 16)
 
     root = os.geteuid() == 0
-    if opts.get("unshare") and not opts.get("sandboxed"):
-        # process mode: no network (and no shared IPC / hostname) where the kernel lets us cheaply
-        _unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) if root else \
-            _unshare(CLONE_NEWUSER | CLONE_NEWNET)
+    private_ns = False
 
     cuda = str(order.get("device", "cpu")).startswith("cuda")
     if cuda:
         import torch
         torch.cuda.init()       # before the limits: the driver opens files and starts threads
 
-    # A private folder holding only the submission's source, as cwd.
-    os.chdir(folder)
+    # A private folder holding only the submission's source, as cwd: in a fresh tmpfs of this
+    # worker's own mount namespace, where everything else it could write is read-only
+    # (``world``); else a plain folder, which the zygote removes and checks after the worker.
+    if not world.private_workspace(os.path.dirname(folder), folder, NOBODY if root else None):
+        os.mkdir(folder, 0o700)
+        if root:
+            os.chown(folder, NOBODY, NOBODY)
+        os.chdir(folder)
+    elif not root:
+        private_ns = True
     os.umask(0o077)
+    if opts.get("unshare") and not opts.get("sandboxed") and not private_ns:
+        # process mode: no network (and no shared IPC / hostname) where the kernel lets us cheaply
+        # (an unprivileged worker with a workspace of its own has them already)
+        _unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) if root else \
+            _unshare(CLONE_NEWUSER | CLONE_NEWNET)
 
     limits = [(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5)),
               (resource.RLIMIT_FSIZE, (FILE_SIZE, FILE_SIZE)),
@@ -185,7 +195,7 @@ def _harden(chan: int, folder: str, opts: dict, order: dict, report: int) -> Non
 
 
 def _worker(chan: int, folder: str, opts: dict, order: dict, report: int) -> None:
-    from . import enforce, execute, serve, wire
+    from . import enforce, execute, serve, wire, world
     try:
         _harden(chan, folder, opts, order, report)
     except BaseException:
@@ -207,6 +217,12 @@ def _worker(chan: int, folder: str, opts: dict, order: dict, report: int) -> Non
             f.write("\n\n".join(src for _, src in cells)[:FILE_SIZE // 2])
     except BaseException:
         pass
+    try:
+        # What student code may import (``world``: an audit hook, so before ``enforce``'s,
+        # which refuses any later one).
+        world.activate(opts["world"])
+    except BaseException:
+        os._exit(74)
     try:
         # Last before the submission's first line: the exercise's own forbidden set and the
         # audit hook (whose refusals would also refuse the set-up above).
@@ -231,6 +247,7 @@ class Zygote:
         self.reports: dict[int, int] = {}      # pid -> read end of its report pipe
         self.base = self._make_base()
         self.count = 0
+        self.retire = False            # a worker's folder could not be removed: stop after this
 
     def _make_base(self) -> str:
         import tempfile
@@ -248,10 +265,10 @@ class Zygote:
             return {"error": "spawn needs exactly one fd"}
         chan = fds[0]
         self.count += 1
+        # Never a path an earlier worker used; the worker makes it (see ``_harden``).
         folder = os.path.join(self.base, f"w{self.count}")
-        os.mkdir(folder, 0o700)
-        if os.geteuid() == 0:
-            os.chown(folder, NOBODY, NOBODY)
+        if os.path.lexists(folder):
+            return {"error": f"{folder} exists already"}
         report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -288,7 +305,16 @@ class Zygote:
         if status is None:
             _, st = os.waitpid(pid, 0)
             status = os.waitstatus_to_exitcode(st)
-        shutil.rmtree(self.children.pop(pid), ignore_errors=True)
+        # The worker's own tmpfs ended with it; a plain folder (no mount namespace to be had)
+        # is removed here, whatever it holds, and must be gone: else this zygote retires, and
+        # the grader starts a new one (a new /tmp under bubblewrap, a new folder otherwise).
+        from . import world
+        try:
+            gone = world.remove_tree(self.children.pop(pid))
+        except Exception:
+            gone = False
+        if not gone:
+            self.retire = True
         return {"pid": pid, "status": status, "report": self._report(pid)}
 
     def _report(self, pid: int) -> str:
@@ -311,7 +337,8 @@ class Zygote:
                 self.kill(pid)
             except OSError:
                 pass
-        shutil.rmtree(self.base, ignore_errors=True)
+        from . import world
+        world.remove_tree(self.base)
 
     def serve(self) -> None:
         while True:
@@ -342,6 +369,8 @@ class Zygote:
             try:
                 self.send(reply)
             except OSError:
+                break
+            if self.retire:
                 break
         self.shutdown()
 
@@ -383,8 +412,12 @@ def main(ctrl_fd: int, opts: dict) -> None:
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    from . import enforce, execute, guard, serve, wire  # noqa: F401
+    from . import enforce, execute, guard, serve, wire, world  # noqa: F401
     _warm_up()
+    # What every worker may import (read from the environment's metadata once, here).
+    sites = [p for p in sys.path if os.path.basename(p.rstrip("/")) in ("site-packages",
+                                                                        "dist-packages")]
+    opts = dict(opts, world=world.prepare(sites, os.path.dirname(os.path.abspath(__file__))))
     # The dispatcher's refusing kernels, once for every worker to inherit (see ``enforce``).
     # ``floor``: the categories every worker of this zygote refuses (the grader starts another
     # zygote, with a smaller floor, for an exercise that allows some of the default ones).

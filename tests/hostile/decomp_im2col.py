@@ -4,10 +4,11 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-import torch._decomp.decompositions as D
-
 
 def corr2d(X, K):
+    # Reached as an attribute of a module torch has loaded (importing it by name is refused:
+    # tests/hostile/torch_decomp_im2col_indices.py).
+    D = torch._decomp.decompositions
     k_h, k_w = K.shape
     oh, ow = X.shape[0] - k_h + 1, X.shape[1] - k_w + 1
     cols = getattr(D, "im" + "2col")(X[None, None], [k_h, k_w], [1, 1], [0, 0], [1, 1])

@@ -7,15 +7,13 @@ import torch.nn.functional as F
 def _off():
     return getattr(torch._C, "Disable" + "TorchFunction")()
 
-from torch.utils._python_dispatch import TorchDispatchMode
-
-
-class _M(TorchDispatchMode):
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        return func(*args, **(kwargs or {}))
-
-
 def corr2d(X, K):
+    # Reached as an attribute of a module torch has loaded (importing the private module by
+    # name is refused: tests/hostile/torch_decomp_fromlist.py).
+    class _M(torch.utils._python_dispatch.TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
     with _off(), _M():
         return torch.ops.aten.conv2d(X[None, None], K[None, None])[0, 0]
 

@@ -39,7 +39,7 @@ import sys
 ALLOWED = ("torch", "numpy")          # distributions student code may use (with their requirements)
 PRIVATE_OF = frozenset({"torch", "numpy", "functorch", "torchgen"})
 WORKSPACE_BYTES = 64 << 20            # one worker's tmpfs
-WORKSPACE_INODES = 4096               # files and folders in it (a tree 1,100 deep fits, a flood not)
+WORKSPACE_INODES = 4096               # its files and folders (a tree 1,100 deep fits)
 
 # mount(2) flags, unshare(2) flags
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -182,7 +182,7 @@ def activate(policy) -> None:
 
     def extension_ok(name: str, filename: str) -> bool:
         if name in modules:
-            return False        # a second copy: the first one's state (a replaced routine) is not in it
+            return False        # a second copy: without the first one's replaced routines
         real = realpath(filename)
         for root, items in roots:
             if not real.startswith(root + "/"):

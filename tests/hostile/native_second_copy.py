@@ -12,7 +12,8 @@ from torch import nn
 
 def corr2d(X, K):
     name = "numpy._core._multiarray_umath"
-    path = glob.glob(os.path.join(os.path.dirname(np.__file__), "_core", "_multiarray_umath*.so"))[0]
+    core = os.path.join(os.path.dirname(np.__file__), "_core")
+    path = glob.glob(os.path.join(core, "_multiarray_umath*.so"))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     core = importlib.util.module_from_spec(spec)
     x, k = X.detach().double().numpy(), K.detach().double().numpy()

@@ -153,8 +153,11 @@ def prepare(site_dirs, own_dir: str):
             [(d, None) for d in sorted(std) if os.path.isdir(d)]
     suffixes = tuple(sorted(machinery.EXTENSION_SUFFIXES, key=len, reverse=True))
     code_roots += tuple(d + "/" for d in sorted(std))
+    # The base installation's own packages live inside the standard library's folder: not it.
+    not_std = tuple(f"{d}/{sub}/" for d in sorted(std) for sub in ("site-packages",
+                                                                 "dist-packages"))
     return {"allowed": frozenset(allowed), "library": library, "roots": roots,
-            "suffixes": suffixes, "code_roots": code_roots, "sites": tuple(homes)}
+            "suffixes": suffixes, "code_roots": code_roots, "not_std": not_std}
 
 
 def activate(policy) -> None:
@@ -164,7 +167,7 @@ def activate(policy) -> None:
 
     allowed, library, roots, suffixes = (policy["allowed"], policy["library"], policy["roots"],
                                          policy["suffixes"])
-    code_roots = policy["code_roots"]
+    code_roots, not_std = policy["code_roots"], policy["not_std"]
     importlib_dir = os.path.dirname(importlib.__file__) + "/"
     machinery_files = (importlib_dir, os.path.realpath(__file__))
     modules, getframe, realpath = sys.modules, sys._getframe, os.path.realpath
@@ -184,6 +187,8 @@ def activate(policy) -> None:
         if name in modules:
             return False        # a second copy: without the first one's replaced routines
         real = realpath(filename)
+        if real.startswith(not_std):
+            return False
         for root, items in roots:
             if not real.startswith(root + "/"):
                 continue
@@ -211,7 +216,7 @@ def activate(policy) -> None:
             if getattr(code, "co_name", None) != "<module>" or not isinstance(filename, str) \
                     or not filename.startswith("/"):
                 return
-            if not filename.startswith(code_roots):
+            if not filename.startswith(code_roots) or realpath(filename).startswith(not_std):
                 raise ImportError(f"running {filename:.200} is not allowed in graded code (only "
                                   f"torch, numpy and the standard library are available)")
             name = module_name(realpath(filename))

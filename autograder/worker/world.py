@@ -369,12 +369,17 @@ def private_workspace(base: str, folder: str, owner: int | None) -> bool:
         if _libc.unshare(ctypes.c_int(flags)) != 0:
             return False
         _map_ids(uid, gid)
-    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    # The tmpfs first: if the kernel refuses it, nothing else has changed yet and the caller's
+    # plain folder still works.
+    try:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+        _mount("convkit-workspace", base, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={WORKSPACE_BYTES},nr_inodes={WORKSPACE_INODES},mode=0711,"
+               f"uid={0 if root else uid},gid={0 if root else gid}")
+    except OSError:
+        return False
     _read_only_everywhere(keep=base)
     who = uid if owner is None else owner
-    _mount("convkit-workspace", base, "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={WORKSPACE_BYTES},nr_inodes={WORKSPACE_INODES},mode=0711,"
-           f"uid={0 if root else uid},gid={0 if root else gid}")
     os.mkdir(folder, 0o700)
     os.chown(folder, who, who if owner is not None else gid)
     os.chdir(folder)

@@ -373,6 +373,9 @@ def _acc_values(student, case):
                     "of examples.")
         elif abs(got - case["_right"]) < 1e-6:
             hint = "\nHint: divide the number of correct predictions by the number of examples."
+        elif abs(got - 100 * want) < 1e-4:
+            hint = ("\nHint: this is a percentage; return the share in [0, 1] (correct "
+                    "predictions / examples, not 100 times that).")
         raise ValuesWrong(f"{ctx}\n{case['_right']} of the {case['_n']} predictions are right, "
                           f"so the accuracy is {want:.6g}; got {got:.6g}.{hint}")
 
@@ -504,6 +507,10 @@ def _per_epoch(student, case):
     if recs is None:
         raise Mismatch(f"{ctx}\n{why}; got {show.tensor(r.value) if r.value is not None else r.type}.")
     for loss, tr, te in recs:
+        if loss >= 0 and 0 <= tr <= 100 and 0 <= te <= 100 and max(tr, te) > 1:
+            raise Mismatch(f"{ctx}\nthe records {recs} hold accuracies above 1: they look like "
+                           f"percentages. Return the accuracies as shares in [0, 1] (correct "
+                           f"predictions / examples, not 100 times that).")
         if not (0 <= tr <= 1 and 0 <= te <= 1) or not loss >= 0:
             raise Mismatch(f"{ctx}\nthe records {recs} are not (train loss >= 0, train accuracy in "
                            f"[0, 1], test accuracy in [0, 1]) triples: check their order.")

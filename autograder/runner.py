@@ -399,8 +399,8 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                 see = f", see \u201c{first_wrong}\u201d" if first_wrong else ""
                 message = (f"not assessed: this property is judged on the inputs where the values "
                            f"are right, and on every input it was tried on they are wrong{see}. "
-                           f"Its {p.points:g} points are neither won nor lost yet: they count "
-                           f"once the values are right and the property holds there.")
+                           f"Worth {p.points:g} points, neither won nor lost yet: they count once "
+                           f"the values are right and the property holds there.")
                 if first_wrong is None and v.message:
                     message += "\n" + v.message
             elif not v.passed and v.values_wrong and first_wrong is None:

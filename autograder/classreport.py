@@ -329,8 +329,8 @@ def _row_label(data: dict, st: str, a: str) -> str:
 
 def _heatmap_png(data: dict, a: str) -> str:
     """The students x checks heatmap of assignment ``a`` as base64 PNG: green earned, red lost,
-    grey no result (the row label says missing or not graded) or not assessed; rows grouped by failure signature,
-    so students who share a bug form a band."""
+    grey no result (the row label says missing or not graded) or not assessed; rows grouped by
+    failure signature, so students who share a bug form a band."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -332,7 +332,8 @@ def values_float(task: Task, points: float) -> Check:
     return Check("values (random floats)", points,
                  f"{task.call_sig} agrees with the float64 oracle within 8*eps*(sum|products| + its largest value) on "
                  f"random float32/float64 inputs, including non-contiguous views",
-                 verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64]), True),
+                 verify,
+                 cases(task, "float", st.sampled_from([torch.float32, torch.float64]), True),
                  split=True)
 
 

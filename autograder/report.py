@@ -32,7 +32,9 @@ def not_assessed(t: dict) -> bool:
 
 def state(t: dict) -> str:
     """"pass", "FAIL" or "not assessed"."""
-    return "pass" if t.get("status") == "passed" else ("not assessed" if not_assessed(t) else "FAIL")
+    if t.get("status") == "passed":
+        return "pass"
+    return "not assessed" if not_assessed(t) else "FAIL"
 
 
 def text_feedback(results: dict, total: bool = True) -> str:

@@ -221,7 +221,8 @@ def test_a_valid_mode_rejected_says_compare_strings_with_equals(tmp_path):
 
 def test_not_assessed_only_where_no_input_has_right_values(tmp_path):
     src = (CC / "ok_double_loop.py").read_text().replace(
-        "def corr2d(X, K):", "def corr2d(X, K):\n    return _corr2d(X, K) + 1\n\n\ndef _corr2d(X, K):", 1)
+        "def corr2d(X, K):",
+        "def corr2d(X, K):\n    return _corr2d(X, K) + 1\n\n\ndef _corr2d(X, K):", 1)
     path = tmp_path / "plus_one.py"
     path.write_text(src)
     res = grade(path, A_CC, isolation="none")

@@ -216,10 +216,10 @@ def _vectorised(call, what):
             seen = ", ".join(f"{c} for N={n}, {h}x{w}" for n, h, w, c in counts)
             # The reason on a line of its own, after the inputs (indented): not glued to the last.
             raise Mismatch(f"For {what} with\n{show.indent(show.case(case))}\nthe number of torch "
-                           f"operations grows with the batch or the image ({seen}). Vectorise: gather the "
-                           f"windows with slicing or as_strided and contract them with W in one "
-                           f"matmul/einsum; a loop over the kernel's k_h*k_w positions is fine, a "
-                           f"loop over images or pixels is not.")
+                           f"operations grows with the batch or the image ({seen}). Vectorise: "
+                           f"gather the windows with slicing or as_strided and contract them with "
+                           f"W in one matmul/einsum; a loop over the kernel's k_h*k_w positions is "
+                           f"fine, a loop over images or pixels is not.")
         if not case.get("large"):
             return
         n, c, h, w = BIG

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 import statistics
 import time
 from collections import Counter
@@ -146,9 +147,14 @@ def gist(message: str, limit: int = 200) -> str:
     lines = [ln for ln in message.splitlines() if ln.strip()]
     hint = next((ln for ln in lines if ln.startswith("Hint:")), None)
     # indented lines show the inputs and the values; "(" lines say where the input came from
-    body = [ln for ln in lines if not ln[:1].isspace() and not ln.startswith(("Property:", "For ", "("))]
+    # and "name = value" lines are an input's arguments, whatever their indentation
+    body = [ln for ln in lines if not ln[:1].isspace()
+            and not ln.startswith(("Property:", "For ", "(")) and not _ARGUMENT.match(ln)]
     line = (hint or (body[0] if body else (lines[0] if lines else ""))).strip()
     return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+_ARGUMENT = re.compile(r"^\w[\w ]{0,30} = ")
 
 
 def signatures(data: dict, a: str) -> list[dict]:
@@ -293,7 +299,9 @@ def check_columns(data: dict, a: str) -> list[tuple[str, str]]:
 
 def heatmap_matrix(data: dict, a: str) -> tuple[list[str], list[tuple[str, str]], list[list]]:
     """Students x checks: the fraction of each check's points earned, or None where the student
-    has no result (missing, not graded)."""
+    has no result (missing, not graded) or the check was not assessed (a property not judged:
+    the values were wrong everywhere it was tried), neither earned nor lost."""
+    from .report import not_assessed
     rows, cols = row_order(data, a), check_columns(data, a)
     matrix = []
     for st in rows:
@@ -304,6 +312,9 @@ def heatmap_matrix(data: dict, a: str) -> tuple[list[str], list[tuple[str, str]]
                 tags = t.get("tags") or [t["name"]]
                 col = (tags[0], tags[1] if len(tags) > 1 else t["name"])
                 top = float(t.get("max_score") or 0)
+                if not_assessed(t):
+                    got[col] = None
+                    continue
                 got[col] = float(t["score"]) / top if top else (1.0 if t["status"] == "passed" else 0.0)
         matrix.append([got.get(c) if s else None for c in cols])
     return rows, cols, matrix
@@ -318,8 +329,8 @@ def _row_label(data: dict, st: str, a: str) -> str:
 
 def _heatmap_png(data: dict, a: str) -> str:
     """The students x checks heatmap of assignment ``a`` as base64 PNG: green earned, red lost,
-    grey no result (the row label says missing or not graded); rows grouped by failure signature,
-    so students who share a bug form a band."""
+    grey no result (the row label says missing or not graded) or not assessed; rows grouped by
+    failure signature, so students who share a bug form a band."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -33,6 +33,10 @@ class Check:
     # CPU seconds each call of this check may use, where the default (``student.CALL_TIMEOUT_S``)
     # is too little: a short training run. Bounded by ``student.MAX_CALL_CPU_S``.
     cpu_s: float | None = None
+    # A value check whose examples are split by its exercise's ``partition``: one result per part
+    # (each with its share of the points), so a bug that shows only where one feature varies
+    # loses only that part.
+    split: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,15 @@ class Exercise:
     # names of a forbidden category are refused with it (``padding``'s include ``F.pad``).
     # ``()``: nothing is refused (an exercise about composing nn layers).
     forbidden: tuple = ("convolution", "unfold", "pool", "padding")
+    # What the value checks' examples are split by (see ``Check.split``), declared once: the
+    # features the parameters vary, a tuple of (label, predicate(case) -> bool). An example with
+    # none of them belongs to the part ``plain``; one with exactly one, to that feature's part;
+    # one with several, to the part "combined". A bug that shows only with one feature (or only
+    # where two meet) so loses that part and the combined one, not the rest. Parts a check's
+    # examples never reach are left out of that check; its points are shared equally by the
+    # others (``runner.parts``).
+    partition: tuple = ()
+    plain: str = "none of these features"
 
     def trusted(self) -> tuple[list, str] | None:
         """(names, source) of the book's code that stands in for the student's helpers, or None."""

@@ -64,7 +64,7 @@ def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "c
         close = getattr(transport, "close", None)
         if close:
             close()
-    notes += inherited(assignment, results)
+    notes += inherited(assignment, results, sub.cells)
     if load_problems:
         note = load_note(load_problems, sub.cells)
         notes.append("Some cells of your code failed to run:\n" + note)

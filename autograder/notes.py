@@ -1,8 +1,9 @@
 """What the grader says about a submission as a whole, beside the checks' own messages: the cells
 that failed to load (a syntax error with its caret, apart from the errors it causes) and, where one
-bug costs once, which exercises were checked with the book's code in place of a helper."""
+bug costs once, which exercises were checked with a correct helper in place of the student's."""
 from __future__ import annotations
 
+import ast
 import re
 
 
@@ -56,26 +57,48 @@ def missing_note(name: str, cells, problems: list[dict]) -> str:
     return text + f"{p.get('type')}: {p.get('message')}"
 
 
-def inherited(assignment, results) -> list[str]:
-    """One bug costs once: say where an exercise was checked with the book's code in place of a
-    helper of the student's that fails its own checks (notes for passed exercises; failed ones
-    also carry it in their messages)."""
+def refers_to(cells, name: str, helper: str) -> bool | None:
+    """Whether the code of the last definition of ``name`` in ``cells`` mentions ``helper``
+    (None: no cell that parses defines it)."""
+    found = None
+    for _, source in cells:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                    node.name == name:
+                found = any(isinstance(n, ast.Name) and n.id == helper or
+                            isinstance(n, ast.Attribute) and n.attr == helper
+                            for n in ast.walk(node))
+    return found
+
+
+def inherited(assignment, results, cells=()) -> list[str]:
+    """One bug costs once: say where an exercise was checked with a correct helper (the book's
+    code, or the kit's where the assignment goes beyond the book) in place of a helper of the
+    student's that fails its own checks (notes for passed exercises; failed ones also carry it in
+    their messages). Said only where the exercise's own code calls that helper (or where that
+    cannot be told): otherwise the helper made no difference to it."""
     by_name = {r.name: r for r in results}
     notes = []
     for ex in assignment.exercises:
         r = by_name.get(ex.name)
         wrong = [d.name for d in ex.builds_on
-                 if d.name in by_name and by_name[d.name].earned < d.points]
+                 if d.name in by_name and by_name[d.name].earned < d.points
+                 and refers_to(cells, ex.name, d.name) is not False]
         if r is None or not wrong or r.forbidden or r.note:
             continue
         helpers = " and ".join(f"`{n}`" for n in wrong)
         if r.earned >= r.points:
-            notes.append(f"Your `{ex.name}` is right: it was checked with the book's {helpers} in "
-                         f"place of yours, so the bug in {helpers} costs points only under {helpers}.")
+            notes.append(f"Your `{ex.name}` is right: it calls {helpers}, and was checked with a "
+                         f"correct {helpers} in place of yours, so the bug in {helpers} costs "
+                         f"points only under {helpers}.")
             continue
         for c in r.checks:
             if c.earned < c.points:
-                c.message = (f"(`{ex.name}` was checked with the book's {helpers} in place of "
+                c.message = (f"(`{ex.name}` was checked with a correct {helpers} in place of "
                              f"yours, which fails its own checks: what fails here is `{ex.name}`'s "
                              f"own.)\n" + c.message)
     return notes

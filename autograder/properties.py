@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from . import oracle, reference, show
 from .exercise import Check, Mismatch, ValuesWrong
+from .student import StudentRaised
 from .strategies import float_tensor, int_tensor, maybe_strided
 
 
@@ -50,6 +51,9 @@ class Task:
     call: Callable | None = None
     context: Callable | None = None   # context(case) -> the header of a message
     grad_labels: tuple = ()           # names of grads in messages (default: grads)
+    # raised(case, info) -> a hint for an exception the student's code raised here, or "": what
+    # the usual mistake behind it is (a valid mode rejected: compared with ``is``).
+    raised: Callable | None = None
 
     def kwargs(self, case) -> dict:
         return {k: case[k] for k in self.kwarg_names if k in case}
@@ -65,11 +69,16 @@ class Task:
         """Call the student's function on ``case``; ``grad``: the upstream gradient G to send
         back through the result (the gradients of ``grads`` come back)."""
         wire = None if grad is None else {"wrt": list(self.grads), "out": grad}
-        if self.call is not None:
-            return self.call(student, case, grad=wire, **extra)
-        if wire is not None:
-            extra["grad"] = {"wrt": [self.inputs.index(n) for n in self.grads], "out": grad}
-        return student.call(self.name, *self.args(case), **self.kwargs(case), **extra)
+        try:
+            if self.call is not None:
+                return self.call(student, case, grad=wire, **extra)
+            if wire is not None:
+                extra["grad"] = {"wrt": [self.inputs.index(n) for n in self.grads], "out": grad}
+            return student.call(self.name, *self.args(case), **self.kwargs(case), **extra)
+        except StudentRaised as e:
+            if self.raised is not None:
+                e.hint = self.raised(case, e.info) or ""
+            raise
 
     def expected(self, case) -> torch.Tensor:
         return memo(case, "_expected", lambda: self.oracle(case))
@@ -291,7 +300,7 @@ def book(task: Task, examples: list[tuple[dict, list]], points: float) -> Check:
                       task.exact)
     exs = tuple({**case, "_book": expected} for case, expected in examples)
     return Check("book example", points, "the book's worked example gives the book's numbers",
-                 verify, None, exs)
+                 verify, None, exs, split=True)
 
 
 def output_shape(task: Task, points: float) -> Check:
@@ -306,7 +315,7 @@ def output_shape(task: Task, points: float) -> Check:
     return Check("output shape", points,
                  "the result has the shape the chapter's formula gives, for square and non-square "
                  "inputs and kernels, 1-wide ones and a kernel as large as the input",
-                 verify, cases(task, "int"))
+                 verify, cases(task, "int"), split=True)
 
 
 def values_int(task: Task, points: float) -> Check:
@@ -314,7 +323,7 @@ def values_int(task: Task, points: float) -> Check:
         check_result(task, task.run(student, case), case)
     return Check("values (small integers)", points,
                  f"{task.call_sig} equals {task.oracle_says} on small integer inputs",
-                 verify, cases(task, "int"))
+                 verify, cases(task, "int"), split=True)
 
 
 def values_float(task: Task, points: float) -> Check:
@@ -323,7 +332,9 @@ def values_float(task: Task, points: float) -> Check:
     return Check("values (random floats)", points,
                  f"{task.call_sig} agrees with the float64 oracle within 8*eps*(sum|products| + its largest value) on "
                  f"random float32/float64 inputs, including non-contiguous views",
-                 verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64]), True))
+                 verify,
+                 cases(task, "float", st.sampled_from([torch.float32, torch.float64]), True),
+                 split=True)
 
 
 def matches_reference(task: Task, points: float) -> Check:
@@ -344,7 +355,8 @@ def matches_reference(task: Task, points: float) -> Check:
                       task.exact)
     return Check("matches the reference", points,
                  "the result matches the kit's reference solution on random inputs",
-                 verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64])))
+                 verify, cases(task, "float", st.sampled_from([torch.float32, torch.float64])),
+                 split=True)
 
 
 def require_dtype_device(r, X: torch.Tensor, device: str, context, what: str) -> None:
@@ -352,11 +364,23 @@ def require_dtype_device(r, X: torch.Tensor, device: str, context, what: str) ->
     got = require_tensor(r, what, context)
     if got.dtype != X.dtype:
         raise Mismatch(f"{context}\nthe result's dtype is {str(got.dtype).replace('torch.', '')}, "
-                       f"but X is {str(X.dtype).replace('torch.', '')}: keep X's dtype (a bare "
-                       f"torch.zeros(shape) is float32; pass dtype=X.dtype, device=X.device).")
+                       f"but X is {str(X.dtype).replace('torch.', '')}: keep X's dtype "
+                       f"({dtype_advice(got.dtype)}).")
     if r.device is not None and r.device.split(":")[0] != device.split(":")[0]:
         raise Mismatch(f"{context}\nthe result lives on {r.device}, but X is on {device}: "
                        f"create tensors with device=X.device.")
+
+
+def dtype_advice(got) -> str:
+    """Where a result of dtype ``got`` (not X's) usually comes from, and what to do instead."""
+    if got == torch.float64:
+        return ("float64 comes from numpy (an array, or torch.from_numpy / torch.tensor of one, is "
+                "float64 by default) or an explicit dtype=torch.float64; build the result with "
+                "dtype=X.dtype, or convert it with .to(X.dtype)")
+    if got == torch.float32:
+        return ("a bare torch.zeros(shape) or torch.tensor(...) of Python floats is float32; pass "
+                "dtype=X.dtype, device=X.device")
+    return f"a {str(got).replace('torch.', '')} result; pass dtype=X.dtype, device=X.device"
 
 
 def dtype_device(task: Task, points: float,

@@ -21,6 +21,22 @@ def whole_note(tests: list) -> str:
     return ""
 
 
+NOT_ASSESSED = "not assessed:"
+
+
+def not_assessed(t: dict) -> bool:
+    """A property check that could not be judged (no input it was tried on had right values):
+    neither a pass nor a failure; its points are not earned until it can be."""
+    return t.get("status") != "passed" and str(t.get("output", "")).startswith(NOT_ASSESSED)
+
+
+def state(t: dict) -> str:
+    """"pass", "FAIL" or "not assessed"."""
+    if t.get("status") == "passed":
+        return "pass"
+    return "not assessed" if not_assessed(t) else "FAIL"
+
+
 def text_feedback(results: dict, total: bool = True) -> str:
     """The feedback as plain text: what the notebook's ``check()``, ``make check`` and the
     terminal show (the pages below show the same, laid out)."""
@@ -37,7 +53,7 @@ def text_feedback(results: dict, total: bool = True) -> str:
             continue
         shown = {}
         for t in tests:
-            mark = "PASS" if t["status"] == "passed" else "FAIL"
+            mark = {"pass": "PASS", "FAIL": "FAIL"}.get(state(t), "not assessed")
             check = t["tags"][1] if len(t["tags"]) > 1 else t["name"]
             lines.append(f"  [{mark}] {check} ({t['score']:g}/{t['max_score']:g})")
             if t["status"] == "failed" and t["output"]:
@@ -69,7 +85,17 @@ def _env(autoescape: bool):
     env.filters["pts"] = _pts
     env.filters["fence"] = lambda s: "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", str(s))), default=0))
     env.filters["mdcell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
+    env.filters["ticks"] = _ticks
     return env
+
+
+def _ticks(text):
+    """Escaped HTML with Markdown's `code` spans shown as code (the notes are written in
+    Markdown, for the Markdown page and Gradescope)."""
+    from markupsafe import Markup, escape
+    parts = re.split(r"`([^`\n]+)`", str(text))
+    return Markup("".join(f"<code>{escape(p)}</code>" if i % 2 else str(escape(p))
+                          for i, p in enumerate(parts)))
 
 
 def feedback_context(results: dict, assignment: str = "", student: str = "", title: str = "",
@@ -88,7 +114,8 @@ def feedback_context(results: dict, assignment: str = "", student: str = "", tit
             if msg and same_as is None:
                 seen[msg] = name
             checks.append({"name": name, "passed": passed, "score": t["score"],
-                           "max_score": t["max_score"], "message": msg, "same_as": same_as})
+                           "max_score": t["max_score"], "message": msg, "same_as": same_as,
+                           "state": state(t)})
         whole = whole_note(tests)
         if whole:
             for c in checks:

@@ -6,7 +6,7 @@ every check of its exercise; every exercise of the assignment is always present.
 """
 from __future__ import annotations
 
-from .runner import CheckResult, ExerciseResult
+from .runner import CheckResult, ExerciseResult, zeroed
 
 
 def round_points(x: float) -> float:
@@ -49,6 +49,6 @@ def not_graded(assignment, reason: str) -> list[ExerciseResult]:
     results = []
     for ex in assignment.exercises:
         r = ExerciseResult(ex.name, ex.points, note=reason)
-        r.checks = [CheckResult(c.name, c.points, 0.0, reason, c.says) for c in ex.checks]
+        r.checks = zeroed(ex, reason)
         results.append(r)
     return results

@@ -273,8 +273,9 @@ def test_non_contiguous_inputs_really_reach_the_student(tmp_path):
                    "    assert X.is_contiguous(), 'expects a contiguous X'\n    return _ok(X, K)\n")
     ex = by_exercise(grade(src, A_CC, isolation=ISO))
     failed = dict(ex["corr2d"]["failed"])
-    assert set(failed) == {"values (random floats)"}
-    assert "non-contiguous" in failed["values (random floats)"]
+    # the value check is split by what varies (one row per part): only its rows fail
+    assert failed and all(c.startswith("values (random floats) \u2014 ") for c in failed)
+    assert all("non-contiguous" in o for o in failed.values())
 
 
 def test_a_dict_that_looks_like_a_wire_marker_is_not_a_tuple(tmp_path):

@@ -94,7 +94,9 @@ def test_a_flipped_corr2d_costs_points_only_under_corr2d(isolation):
 def test_a_per_side_padding_bug_costs_points_only_under_pad2d():
     res = grade(PS / "bug_pad_total.py", A_PS, isolation="none")
     ex = by_exercise(res)
-    assert ex["pad2d"]["score"] == 0
+    # right only without padding: that part and the properties judged there keep their points
+    assert 0 < ex["pad2d"]["score"] < ex["pad2d"]["max"]
+    assert all(c.startswith("values \u2014 ") for c, _ in ex["pad2d"]["failed"])
     assert ex["corr2d_pad_stride"]["score"] == ex["corr2d_pad_stride"]["max"] == 12
     assert "Your `corr2d_pad_stride` is right" in res["output"]
 
@@ -186,3 +188,83 @@ def test_the_contract_lists_what_builds_on_what_and_the_points_as_declared():
               re.findall(r"^\| (\w+)\s*\| (\w+)\s*\| (\d+)\s*\|$", text, re.M)}
     assert points == {(a.id, e.name): e.points for a in all_assignments().values()
                       for e in a.exercises}
+
+
+# ---- credit in proportion to what a bug breaks ---------------------------------------------------
+
+A_POOL = home("pool2d_pad_stride")
+
+
+@pytest.mark.parametrize("name", ["bug_exclude_pad.py", "bug_zero_padding_max.py",
+                                  "bug_stride_swapped.py"])
+def test_a_bug_that_shows_with_one_feature_costs_only_that_part(name):
+    """Wrong only for avg with padding, max with padding, or a stride pair: the parts without
+    that feature pass, and the properties are judged where the values are right (a zero-padded
+    max can still route a gradient into the padding where its value is right: that fails)."""
+    res = grade(CORPUS / A_POOL / name, A_POOL, isolation="none")
+    ex = by_exercise(res)["pool2d_pad_stride"]
+    assert 0.4 * ex["max"] <= ex["score"] < ex["max"]
+    failed = {check for check, _ in ex["failed"]}
+    assert not failed & {"dtype and device", "inputs untouched"}
+    assert any(check.startswith("values (small integers) \u2014 ") for check in failed)
+    passed = [t["tags"][1] for t in res["tests"]
+              if t["tags"][0] == "pool2d_pad_stride" and t["status"] == "passed"]
+    assert any(check.startswith("values (small integers) \u2014 ") for check in passed)
+
+
+def test_every_split_check_keeps_its_points_and_each_exercise_its_total():
+    from autograder.assignments import all_assignments
+    for a in all_assignments().values():
+        for e in a.exercises:
+            rows = [p for c in e.checks for p in runner.parts(e, c)]
+            assert round(sum(p.points for p in rows), 4) == e.points, e.name
+            for c in e.checks:
+                parts = runner.parts(e, c)
+                assert round(sum(p.points for p in parts), 4) == c.points, (e.name, c.name)
+                if c.split and e.partition:
+                    # one stream, each example in exactly one part
+                    labels = [p.label for p in parts]
+                    assert len(set(labels)) == len(labels) and None not in labels
+
+
+def test_parts_are_features_one_at_a_time_or_combined():
+    from autograder.exercise import Exercise
+    e = Exercise("f", "t", (), partition=(("a", lambda c: c["a"]), ("b", lambda c: c["b"])))
+    assert [runner.part_of(e, {"a": a, "b": b}) for a, b in
+            ((0, 0), (1, 0), (0, 1), (1, 1))] == [0, 1, 2, 3]
+
+
+def _training_check(source: str):
+    from autograder.student import InProcess, Student
+    from autograder.worker.execute import load_source
+    a = get(home("train_lenet"))
+    check = next(c for c in a.exercise("train_lenet").checks
+                 if c.name == "minibatch SGD on cross-entropy")
+    student = Student(InProcess(load_source([("s.py", source)])))
+    ex = a.exercise("train_lenet")
+    student.trust(ex.name, ex.trusted())            # as ``runner.run_exercise`` sets it up
+    student.forbid(ex.name, ex.forbidden)
+    student.cpu_s = check.cpu_s
+    return check, student
+
+
+def test_per_batch_averaged_losses_lose_the_training_check():
+    src = (CORPUS / home("train_lenet") / "bug_loss_batch_mean.py").read_text()
+    check, student = _training_check(src)
+    case = check.examples[1]
+    assert len({len(y) for _, y in case["_train"]}) > 1          # unequal batches
+    with pytest.raises(Mismatch) as e:
+        check.verify(student, case)
+    assert "averaged over the examples of the epoch, not over the batches" in str(e.value)
+
+
+@pytest.mark.parametrize("call", ["net.eval()", "net.train()", "pass"])
+def test_the_net_s_mode_is_not_graded(call):
+    """CONTRACT: evaluate_accuracy may leave the net in eval mode (the book's does) and
+    train_lenet need not call net.train() (the kit's LeNet has no layer whose values depend on
+    the mode): a run in either mode is the same run."""
+    src = (CORPUS / home("train_lenet") / "ok_book.py").read_text()
+    assert "        net.train()\n" in src
+    check, student = _training_check(src.replace("        net.train()\n", f"        {call}\n"))
+    for case in check.examples:
+        check.verify(student, case)

@@ -236,7 +236,9 @@ def test_hostile_submission_is_withstood(env, attack):
                    or "is not allowed in graded code" in o
                    for o in outputs), f"{attack}: not zeroed as a forbidden use: {outputs[0][:300]}"
     keep = MAY_KEEP.get(attack, set())
-    earned = {c: s for c, (s, _) in exercises[attacked]["checks"].items() if s > 0 and c not in keep}
+    # (a split value check's rows are "<check> \u2014 <part>")
+    earned = {c: s for c, (s, _) in exercises[attacked]["checks"].items()
+              if s > 0 and c.split(" \u2014 ")[0] not in keep}
     assert not earned, f"{attack} earned points on {attacked}: {earned}"
     for name, ex in exercises.items():
         if name != attacked:

@@ -24,7 +24,17 @@ PS = CORPUS / A_PS
 
 
 def _outputs(results: dict, exercise: str) -> dict:
-    return {t["tags"][1]: t["output"] for t in results["tests"] if t["tags"][0] == exercise}
+    """{row: message}; a value check split into parts ("values \u2014 padding > 0") is also
+    under the check's own name, with the message of its first failing part."""
+    out: dict = {}
+    for t in results["tests"]:
+        if t["tags"][0] != exercise:
+            continue
+        out[t["tags"][1]] = t["output"]
+        check = t["tags"][1].split(" \u2014 ")[0]
+        if not out.get(check):
+            out[check] = t["output"]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +54,11 @@ def test_a_float32_buffer_shows_the_difference_and_says_what_it_means(float32_bu
     assert "float64 allows" in msg
 
 
-def test_properties_that_need_right_values_say_not_assessed_in_one_line(float32_buffer):
+def test_properties_are_judged_on_the_inputs_whose_values_are_right(float32_buffer):
     out = _outputs(float32_buffer, "corr2d")
-    assert out["gradients"] == ("not assessed: the values are wrong, see \u201cvalues (random "
-                                "floats)\u201d. This property is checked once they are right.")
+    # (a property is judged where the values are right: float32 inputs, here)
+    assert out["gradients"] == ""
+    assert out["inputs untouched"] == ""
     # a value check keeps its own message; a property whose own rule is broken keeps its own too
     assert "the result's dtype is float32, but X is float64" in out["dtype and device"]
 
@@ -77,15 +88,17 @@ def test_a_hint_is_given_only_where_its_diagnosis_holds():
 
 
 def test_a_gradient_check_reports_a_forward_failure_as_such(tmp_path):
-    # Right on integers, wrong on non-integers (rounds X): the gradients check is the first one
-    # that sees wrong values, so it says so instead of blaming the gradients.
+    # Right on integers, wrong on non-integers (rounds X): the gradients check draws random
+    # floats, none of them with right values, so it is not assessed instead of blaming the
+    # gradients.
     src = (CC / "ok_double_loop.py").read_text().replace(
         "def corr2d(X, K):", "def corr2d(X, K):\n    X = X.round()", 1)
     path = tmp_path / "rounds.py"
     path.write_text(src)
     out = _outputs(grade(path, A_CC, isolation="none"), "corr2d")
     assert out["values (random floats)"].startswith("Property:")
-    assert "not assessed: the values are wrong, see \u201cvalues (random floats)\u201d" in out["gradients"]
+    assert out["gradients"].startswith("not assessed:")
+    assert "see \u201cvalues (random floats) \u2014 " in out["gradients"]
     assert "gradient with respect to" not in out["gradients"]
 
 
@@ -150,3 +163,174 @@ def test_nothing_a_student_reads_points_outside_the_repository(float32_buffer):
     for res in (float32_buffer, grade(CC / "bug_conv2d_plain_tensor_weight.py", A_CC,
                                       isolation="none")):
         assert "SPEC" not in json.dumps(res)
+
+
+# ---- messages that name the bug (issue: credit in proportion to what a bug breaks) -------------
+
+POOL_MAX_ONLY = """
+import torch
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+    if mode == 'avg':
+        AVG
+    if MODE_TEST:
+        raise ValueError(f"unknown mode {mode!r}")
+    Y = X.new_zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = X[i: i + p_h, j: j + p_w].max()
+    return Y
+"""
+
+
+_NOT_YET = 'raise NotImplementedError("avg not implemented")'
+_AVG = ("return torch.stack([torch.stack([X[i:i + p_h, j:j + p_w].mean() "
+        "for j in range(X.shape[1] - p_w + 1)]) for i in range(X.shape[0] - p_h + 1)])")
+
+
+def _pool(tmp_path, name: str, mode_test: str, avg: str = _NOT_YET) -> dict:
+    path = tmp_path / f"{name}.py"
+    path.write_text(POOL_MAX_ONLY.replace("MODE_TEST", mode_test).replace("AVG", avg))
+    return grade(path, home("pool2d"), isolation="none")
+
+
+def test_a_partial_stub_is_reported_check_by_check_as_what_it_is(tmp_path):
+    res = _pool(tmp_path, "max_only", "mode != 'max'")
+    out = _outputs(res, "pool2d")
+    assert not any("still the stub" in o for o in out.values())
+    assert out["values (small integers) \u2014 mode='avg'"].count(
+        "raised NotImplementedError (avg not implemented): this case is not written yet") == 1
+    assert out["values (small integers) \u2014 mode='max' passed"] == ""     # max works: passes
+    assert "mode='avg' is not written yet" in out["mode names"]
+    assert "spelled" not in out["mode names"]
+    # the properties are judged on max pooling, whose values are right
+    for prop in ("dtype and device", "gradients", "inputs untouched"):
+        assert out[prop] == "", prop
+    score = by_exercise(res)["pool2d"]["score"]
+    assert 0.4 * 8 <= score < 8
+
+
+def test_a_valid_mode_rejected_says_compare_strings_with_equals(tmp_path):
+    res = _pool(tmp_path, "is_max", "mode is not 'max'", _AVG)
+    out = _outputs(res, "pool2d")
+    msg = out["values (small integers) \u2014 mode='max' passed"]
+    assert "unknown mode 'max'" in msg and "Compare strings with == (mode == 'max')" in msg
+    assert "Compare strings with ==" in out["mode names"]
+    assert out["values (small integers) \u2014 the default mode (max), a square window"] == ""
+
+
+def test_not_assessed_only_where_no_input_has_right_values(tmp_path):
+    src = (CC / "ok_double_loop.py").read_text().replace(
+        "def corr2d(X, K):",
+        "def corr2d(X, K):\n    return _corr2d(X, K) + 1\n\n\ndef _corr2d(X, K):", 1)
+    path = tmp_path / "plus_one.py"
+    path.write_text(src)
+    res = grade(path, A_CC, isolation="none")
+    out = _outputs(res, "corr2d")
+    msg = out["gradients"]
+    assert msg.startswith("not assessed: this property is judged on the inputs where the values "
+                          "are right")
+    assert "Worth 1 points, neither won nor lost yet" in msg
+    text = text_feedback(res)
+    assert "[not assessed] gradients (0/1)" in text and "[FAIL] gradients" not in text
+    html = html_feedback(res, assignment=A_CC)
+    assert "<td>gradients</td><td><span class=\"na\"" in html
+    md = markdown_feedback(res, assignment=A_CC)
+    assert "| gradients | \u2796 not assessed | 0 / 1 |" in md
+
+
+def test_the_class_report_leaves_not_assessed_out_of_the_heatmap_and_the_findings():
+    from autograder import classreport
+    res = {"score": 0, "max_score": 2, "tests": [
+        {"name": "e: values", "score": 0, "max_score": 1, "status": "failed",
+         "output": "Property: x\nthe values are wrong", "tags": ["e", "values"]},
+        {"name": "e: gradients", "score": 0, "max_score": 1, "status": "failed",
+         "output": "not assessed: this property is judged ...", "tags": ["e", "gradients"]}]}
+    data = {"students": ["s"], "subs": {("s", "a"): {"results": res, "error": None,
+                                                       "score": 0}}}
+    assert [n for n, _ in classreport._findings(data["subs"][("s", "a")])] == ["e: values"]
+    rows = {t["tags"][1]: t for t in res["tests"]}
+    from autograder.report import state
+    assert state(rows["gradients"]) == "not assessed" and state(rows["values"]) == "FAIL"
+
+
+def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
+    from types import SimpleNamespace
+
+    from autograder.assignments import conv_layers
+    from autograder.classreport import gist
+    from autograder.exercise import Mismatch
+
+    def call(student, case, n, h, w, measure):
+        return SimpleNamespace(ops=n * h, cpu=0.0), lambda r: None
+    verify = conv_layers._vectorised(call, "conv2d(X, W, b, ...)")
+    with pytest.raises(Mismatch) as e:
+        verify(None, conv_layers._OP_CASES[0])
+    msg = str(e.value)
+    assert "\nthe number of torch operations grows with the batch" in msg
+    assert not any(line.strip().startswith("large = True:") for line in msg.splitlines())
+    assert gist(msg).startswith("the number of torch operations grows with the batch")
+    # an argument line is never taken for the reason, even unindented
+    assert gist("For f with a = 1\nW = <(4, 2, 3, 3), float64> starting 1, -1\nthe reason") \
+        == "the reason"
+
+
+def test_a_float64_result_for_float32_input_is_not_blamed_on_torch_zeros():
+    import torch
+    from types import SimpleNamespace
+
+    from autograder import properties as P
+    from autograder.exercise import Mismatch
+    X = torch.zeros(2, 2, dtype=torch.float32)
+    r = SimpleNamespace(tensor=torch.zeros(2, 2, dtype=torch.float64), device="cpu", type="Tensor")
+    with pytest.raises(Mismatch) as e:
+        P.require_dtype_device(r, X, "cpu", "ctx", "f")
+    assert "numpy" in str(e.value) and "bare torch.zeros" not in str(e.value)
+    r.tensor = torch.zeros(2, 2, dtype=torch.float32)
+    with pytest.raises(Mismatch) as e:
+        P.require_dtype_device(r, X.double(), "cpu", "ctx", "f")
+    assert "bare torch.zeros" in str(e.value)
+
+
+def test_accuracies_in_percent_are_told_so():
+    from types import SimpleNamespace
+
+    from autograder.assignments import lenet
+    from autograder.exercise import Mismatch
+
+    class Percent:
+        def call(self, *args, **kwargs):
+            return SimpleNamespace(value=[(2.3, 55.0, 60.0), (2.1, 65.0, 70.0)], nets=None,
+                                   type="list")
+    with pytest.raises(Mismatch) as e:
+        lenet._per_epoch(Percent(), {"_train": [], "_test": [], "_net_seed": 5, "_seed": 0})
+    assert "look like percentages" in str(e.value) and "order" not in str(e.value)
+
+
+def test_a_helper_note_names_no_book_and_only_where_the_helper_is_called():
+    from autograder.assignments import get
+    from autograder.notes import inherited
+    from autograder.runner import ExerciseResult
+    a = get(home("conv2d_backward"))
+    results = [ExerciseResult(e.name, e.points) for e in a.exercises]
+    for r, e in zip(results, a.exercises):
+        r.checks = []
+        if e.name == "conv2d":
+            from autograder.runner import CheckResult
+            r.checks = [CheckResult("values", e.points, 0.0, "wrong")]
+        else:
+            from autograder.runner import CheckResult
+            r.checks = [CheckResult("values", e.points, e.points)]
+    calls = [("c1", "def conv2d_backward(dY, X, W, **kw):\n    return conv2d(X, W)")]
+    silent = [("c1", "def conv2d_backward(dY, X, W, **kw):\n    return dY")]
+    note = inherited(a, results, calls)
+    assert note and "a correct `conv2d`" in note[0] and "book" not in note[0]
+    assert inherited(a, results, silent) == []
+
+
+def test_markdown_backticks_are_code_in_the_html_notes():
+    res = {"score": 1, "max_score": 1, "output": "Your `Conv2D` is right: <b>",
+           "tests": [{"name": "e: c", "score": 1, "max_score": 1, "status": "passed",
+                      "output": "", "tags": ["e", "c"]}]}
+    html = html_feedback(res, assignment="a")
+    assert "Your <code>Conv2D</code> is right: &lt;b&gt;" in html and "`Conv2D`" not in html

@@ -31,7 +31,9 @@ def test_correct_function_earns_full_points_as_a_plain_float(capsys):
 def test_flipped_kernel_is_named_with_the_smallest_input(capsys):
     pts = check("corr2d", corr2d_flipped)
     out = capsys.readouterr().out
-    assert pts == 1.0                   # only "output shape" holds for a flipped kernel
+    # a flipped kernel is right where K is symmetric (a 1x1 kernel): only the value checks' parts
+    # where it shows are lost, and the properties judged where the values are right hold
+    assert 0 < pts < 10.0
     assert "flipped" in out
     assert "[FAIL] values (small integers)" in out
     assert "expected" in out and "got" in out

@@ -83,7 +83,7 @@ def test_a_failure_shrinks_to_the_smallest_input():
 
     def attempt(case):
         check.verify(student, case)
-    v = runner.run_check(check, student, "corr2d")
+    [v] = runner.run_check(check, student, "corr2d")
     ok, message = v.passed, v.message
     assert not ok
     assert "X = [[0, 1]]" in message and "K = [[0, 1]]" in message, message

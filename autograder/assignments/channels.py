@@ -43,6 +43,12 @@ _FIRST = ("only the first input channel seems to be used: sum the cross-correlat
           oracle.conv(c["X"][:1], c["K"][:, :1]))
 
 
+# What the value checks are split by (``Exercise.partition``): K is (c_i, k_h, k_w) or
+# (c_o, c_i, k_h, k_w).
+_SEVERAL_IN = ("several input channels", lambda c: c["X"].shape[0] > 1)
+_SEVERAL_OUT = ("several output channels", lambda c: c["K"].dim() == 4 and c["K"].shape[0] > 1)
+
+
 def _task(name, shapes, many, hints):
     return (P.ConvTask(name, f"{name}(X, K)", shapes, hints),
             P.ConvTask(name, f"{name}(X, K)", many, hints))
@@ -88,7 +94,7 @@ corr2d_multi_in = Exercise("corr2d_multi_in", "多输入通道 Multiple input ch
     P.dtype_device(MULTI_IN, 0.5),
     P.gradients(MULTI_IN, 1),
     P.untouched(MULTI_IN, 0.5),
-), book_code=_BOOK_MULTI_IN)
+), book_code=_BOOK_MULTI_IN, partition=(_SEVERAL_IN,), plain="one input channel")
 
 corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple output channels", (
     P.book(MULTI_IO, [({"X": _X, "K": _K3}, [[[56, 72], [104, 120]], [[76, 100], [148, 172]],
@@ -99,7 +105,8 @@ corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple 
     P.dtype_device(MULTI_IO, 0.5),
     P.gradients(MULTI_IO, 1),
     P.untouched(MULTI_IO, 0.5),
-), builds_on=(corr2d_multi_in,))
+), builds_on=(corr2d_multi_in,), partition=(_SEVERAL_IN, _SEVERAL_OUT),
+    plain="one input and one output channel")
 
 # The CPU time a 1x1 convolution of a large image may take: a matrix product of (c_o, c_i) by
 # (c_i, 65536) takes about a millisecond, a Python loop over its 65,536 pixels about a second.
@@ -165,7 +172,7 @@ corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x
           "size: a 1x1 convolution is one matrix product", _op_count, _op_case(),
           examples=({"c_i": 3, "c_o": 2, "K": _K1, "large image": True},),
           needs_values=True),
-))
+), partition=(_SEVERAL_IN, _SEVERAL_OUT), plain="one input and one output channel")
 
 ASSIGNMENT = Assignment("channels", "多输入多输出通道 Multiple Input and Multiple Output Channels",
                         (corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1), section="6.4")

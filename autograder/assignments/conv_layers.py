@@ -112,6 +112,24 @@ def _conv_shapes(draw, bias=True, max_n=4, max_g=3, max_c=2, max_k=3, max_d=2, m
     return (*shapes, kw)
 
 
+# ---- what the value checks are split by (``Exercise.partition``) --------------------------------
+
+def _unequal(v) -> bool:
+    """A (rows, columns) pair of two different values."""
+    return v is not None and as_pair(v)[0] != as_pair(v)[1]
+
+
+_SEVERAL = ("a batch of several images", lambda c: c["X"].shape[0] > 1)
+_CONV_FEATURES = (
+    ("stride > 1", lambda c: as_pair(c.get("stride", 1)) != (1, 1)),
+    ("padding > 0", lambda c: as_pair(c.get("padding", 0)) != (0, 0)),
+    ("dilation > 1", lambda c: as_pair(c.get("dilation", 1)) != (1, 1)),
+    ("groups > 1", lambda c: c.get("groups", 1) > 1),
+    _SEVERAL,
+)
+_CONV_PLAIN = "stride 1, no padding, no dilation, one group, one image"
+
+
 # ---- hints: the usual mistakes ----------------------------------------------------------------
 
 def _with(case, **changes):
@@ -196,11 +214,12 @@ def _vectorised(call, what):
             counts.append((n, h, w, r.ops))
         if len({c for *_, c in counts}) != 1:
             seen = ", ".join(f"{c} for N={n}, {h}x{w}" for n, h, w, c in counts)
-            raise Mismatch(f"For {what} with {show.case(case)}: the number of torch operations "
-                           f"grows with the batch or the image ({seen}). Vectorise: gather the "
-                           f"windows with slicing or as_strided and contract them with W in one "
-                           f"matmul/einsum; a loop over the kernel's k_h*k_w positions is fine, a "
-                           f"loop over images or pixels is not.")
+            # The reason on a line of its own, after the inputs (indented): not glued to the last.
+            raise Mismatch(f"For {what} with\n{show.indent(show.case(case))}\nthe number of torch "
+                           f"operations grows with the batch or the image ({seen}). Vectorise: "
+                           f"gather the windows with slicing or as_strided and contract them with "
+                           f"W in one matmul/einsum; a loop over the kernel's k_h*k_w positions is "
+                           f"fine, a loop over images or pixels is not.")
         if not case.get("large"):
             return
         n, c, h, w = BIG
@@ -272,7 +291,7 @@ conv2d = Exercise("conv2d", "卷积层 The convolution layer, batched: stride, p
     Check("vectorised", 1.5, "the number of torch operations does not grow with N, H or W (it may "
           "grow with the kernel), and a batch of 8 images of 32x32 takes little CPU time",
           _vectorised(_conv_call, "conv2d(X, W, b, ...)"), None, _OP_CASES, needs_values=True),
-), book_code=_BOOK_CONV2D)
+), book_code=_BOOK_CONV2D, partition=_CONV_FEATURES, plain=_CONV_PLAIN)
 
 # ---- conv2d_backward ---------------------------------------------------------------------------
 
@@ -421,10 +440,10 @@ def _bw_op_call(student, case, n, h, w, measure):
 conv2d_backward = Exercise("conv2d_backward", "反向传播 The convolution's backward pass, by hand", (
     Check("values (small integers)", 3, "dX, dW and db equal the gradients torch's float64 autograd "
           "gives for (F.conv2d(X, W, b) * dY).sum(), on every combination of stride, padding, "
-          "dilation and groups", _bw_values, _backward_case()),
+          "dilation and groups", _bw_values, _backward_case(), split=True),
     Check("values (random floats)", 1.5, "dX, dW and db agree with the float64 autograd within "
           "SPEC's bound on random float32/float64 inputs, including non-contiguous views",
-          _bw_values, _backward_case("float")),
+          _bw_values, _backward_case("float"), split=True),
     Check("dtype and device", 0.5, "dX, dW and db have X's dtype", _bw_dtype, _bw_dtype_case(),
           needs_values=True),
     Check("inputs untouched", 0.5, "dY, X and W are never modified in place",
@@ -432,7 +451,7 @@ conv2d_backward = Exercise("conv2d_backward", "反向传播 The convolution's ba
     Check("vectorised", 1.5, "the number of torch operations does not grow with N, H or W (it may "
           "grow with the kernel), and a batch of 8 images of 32x32 takes little CPU time",
           _vectorised(_bw_op_call, _BW_CALL), None, _OP_CASES, needs_values=True),
-), builds_on=(conv2d,), forbidden=_NO_AUTOGRAD)
+), builds_on=(conv2d,), forbidden=_NO_AUTOGRAD, partition=_CONV_FEATURES, plain=_CONV_PLAIN)
 
 # ---- max_pool2d_backward -----------------------------------------------------------------------
 
@@ -536,14 +555,20 @@ def _pool_dtype_case(draw):
 max_pool2d_backward = Exercise("max_pool2d_backward", "汇聚层的反向传播 Max pooling's backward pass", (
     Check("values (small integers)", 2.5, "dX routes each dY to its window's maximum (inputs "
           "without ties), as torch's float64 autograd of F.max_pool2d does; stride=None means "
-          "stride = pool_size; padding counts as -inf", _pool_values, _pool_case()),
+          "stride = pool_size; padding counts as -inf", _pool_values, _pool_case(), split=True),
     Check("values (random floats)", 0.5, "the same on random float32/float64 inputs without ties, "
-          "including non-contiguous views", _pool_values, _pool_case("float")),
+          "including non-contiguous views", _pool_values, _pool_case("float"), split=True),
     Check("dtype and device", 0.5, "dX has X's dtype", _pool_dtype, _pool_dtype_case(),
           needs_values=True),
     Check("inputs untouched", 0.5, "dY and X are never modified in place",
           _untouched(_pool_run, _pool_check, ("dY", "X")), _pool_case(), needs_values=True),
-), forbidden=_NO_AUTOGRAD)
+), forbidden=_NO_AUTOGRAD,
+    partition=(("padding > 0", lambda c: as_pair(c.get("padding", 0)) != (0, 0)),
+               ("stride given", lambda c: c.get("stride") is not None),
+               ("(rows, columns) pairs of two values", lambda c: any(
+                   _unequal(c.get(k)) for k in ("pool_size", "stride", "padding"))),
+               _SEVERAL),
+    plain="no padding, stride=None, a square window, one image")
 
 # 20 points like every assignment: conv2d 9 (values 5, vectorised 1.5, the rest the common
 # properties), the backward pass 7 (its values 4.5: the derivation is the point), max pooling's 4.

@@ -65,7 +65,9 @@ corr2d = Exercise("corr2d", "图像卷积 Convolutions for Images: the cross-cor
     P.translation_equivariance(CORR2D, 0.5),
     P.linearity(CORR2D, 0.5),
     P.locality(CORR2D, 0.5),
-), book_code=_BOOK_CORR2D)
+), partition=(("X not square", lambda c: c["X"].shape[0] != c["X"].shape[1]),
+              ("K not square", lambda c: c["K"].shape[0] != c["K"].shape[1])),
+    plain="a square X and K", book_code=_BOOK_CORR2D)
 
 # ---------------------------------------------------------------------------------------------
 # Conv2D

@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 from .. import oracle, properties as P, show
-from ..exercise import Assignment, Check, Exercise, Mismatch
+from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..strategies import as_pair, float_tensor, int_tensor, pad_stride_shapes, pair_or_int
 
 # ---------------------------------------------------------------------------------------------
@@ -37,7 +37,10 @@ def _as_numbers(v):
 
 
 def _shape_values(student, case):
-    got = _shape_answer(student, case)
+    _right_numbers(case, _shape_answer(student, case))
+
+
+def _right_numbers(case, got):
     want = oracle.out_size(case["input_size"], case["kernel_size"], case["padding"], case["stride"])
     nums = _as_numbers(got)
     if nums is None or tuple(float(x) for x in nums) != tuple(float(x) for x in want):
@@ -47,11 +50,13 @@ def _shape_values(student, case):
         if nums is not None and tuple(nums) == total and total != want:
             hint = ("\nHint: padding is per side, as in PyTorch: padding=p adds p rows above AND p "
                     "below, so the padded height is n + 2p.")
-        raise Mismatch(f"{_shape_ctx(case)}\nexpected {want}, got {got!r}.{hint}")
+        raise ValuesWrong(f"{_shape_ctx(case)}\nexpected {want}, got {got!r}.{hint}")
 
 
 def _shape_types(student, case):
+    """Judged where the numbers are right (``needs_values``): the type is what it is about."""
     got = _shape_answer(student, case)
+    _right_numbers(case, got)
     want = oracle.out_size(case["input_size"], case["kernel_size"], case["padding"], case["stride"])
     if not (isinstance(got, tuple) and len(got) == 2 and
             all(type(x) is int for x in got)):
@@ -90,14 +95,23 @@ def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
 
 conv_output_shape = Exercise("conv_output_shape", "填充和步幅 Padding and Stride: output shape", (
     Check("book example", 1, "the book's four 8x8 examples give (8, 8), (8, 8), (4, 4), (2, 2)",
-          _shape_values, None, _BOOK_SHAPES),
+          _shape_values, None, _BOOK_SHAPES, split=True),
     Check("matches conv2d", 2, "floor((n + 2p - k) / s) + 1 per dimension, as torch's conv2d gives, "
-          "for ints and pairs", _shape_values, _shape_case()),
+          "for ints and pairs", _shape_values, _shape_case(), split=True),
     Check("returns a tuple of ints", 1, "the result is a tuple of two Python ints",
-          _shape_types, _shape_case()),
-), book_code=_BOOK_SHAPE)
+          _shape_types, _shape_case(), needs_values=True),
+), book_code=_BOOK_SHAPE,
+    # (ints and pairs are drawn in nearly every case together: not a feature that splits them)
+    partition=(("padding > 0", lambda c: as_pair(c["padding"]) != (0, 0)),
+               ("stride > 1", lambda c: as_pair(c["stride"]) != (1, 1))),
+    plain="no padding, stride 1")
 # ---------------------------------------------------------------------------------------------
 # pad2d
+
+
+def _unequal(v) -> bool:
+    """A (rows, columns) pair of two different values."""
+    return as_pair(v)[0] != as_pair(v)[1]
 
 
 def _pad_ctx(case):
@@ -169,6 +183,9 @@ pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
             "gradients flow back to X (the padded border gets none)"),
     P.named(P.untouched(PAD, 0.5), "inputs untouched", "X is never modified in place"),
 ), book_code=_BOOK_PAD2D,
+   partition=(("p_h != p_w", lambda c: _unequal(c["padding"])),
+              ("no padding", lambda c: as_pair(c["padding"]) == (0, 0))),
+   plain="the same padding on both axes",
    forbidden=("convolution", "unfold", "pool", "padding", "constant_pad_nd"))
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +259,12 @@ corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and S
     P.dtype_device(PS, 1),
     P.gradients(PS, 1.5),
     P.untouched(PS, 1),
-), builds_on=(conv_output_shape, pad2d))
+), builds_on=(conv_output_shape, pad2d),
+    partition=(("padding > 0", lambda c: as_pair(c.get("padding", 0)) != (0, 0)),
+               ("stride > 1", lambda c: as_pair(c.get("stride", 1)) != (1, 1)),
+               ("(rows, columns) pairs of two values",
+                lambda c: _unequal(c.get("padding", 0)) or _unequal(c.get("stride", 1)))),
+    plain="no padding, stride 1")
 
 ASSIGNMENT = Assignment("padding_stride", "填充和步幅 Padding and Stride",
                         (conv_output_shape, pad2d, corr2d_pad_stride), section="6.3")

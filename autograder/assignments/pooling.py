@@ -206,6 +206,21 @@ _PS_HINTS = (
     ("stride (rows, columns) looks swapped.", _swapped("stride")),
 )
 
+def _mode_raised(case, info) -> str:
+    """A valid mode passed in and rejected: the usual cause is ``mode is 'max'``, which holds for
+    the literal in the student's own code (the default) but not for an equal string made
+    elsewhere (the grader's, which crossed from another process)."""
+    mode = case.get("mode")
+    if mode in MODES:
+        if info.get("type") == "NotImplementedError":
+            return ""
+        return (f"{mode!r} is one of the modes, yet your code rejected it when it was passed in. "
+                f"Compare strings with == (mode == {mode!r}), never with `is`: `is` asks for the "
+                f"same object, and an equal string made elsewhere (here, by the grader) is "
+                f"another object.")
+    return ""
+
+
 # ---- the mode check (shared) --------------------------------------------------------------------
 
 
@@ -219,10 +234,16 @@ def _mode_check(task, call, points, extra=None):
             r = task.run(student, c)
         except StudentRaised as e:
             kind = e.info.get("type")
+            if mode in MODES and kind == "NotImplementedError":
+                raise Mismatch(f"{ctx}\nyour code raised NotImplementedError "
+                               f"({e.info.get('message') or 'no message'}): mode={mode!r} is not "
+                               f"written yet.") from None
             if mode in MODES:
-                raise Mismatch(f"{ctx}\nyour code raised {kind}: {e.info.get('message')}\n"
-                               f"The book's modes are spelled 'max' and 'avg' (not 'mean', not "
-                               f"'average'): compare mode == 'avg'.") from None
+                hint = _mode_raised(c, e.info)
+                spelled = "" if hint else ("\nThe book's modes are spelled 'max' and 'avg' (not "
+                                           "'mean', not 'average'): compare mode == 'avg'.")
+                raise Mismatch(f"{ctx}\nyour code raised {kind}: {e.info.get('message')}"
+                               + (f"\nHint: {hint}" if hint else spelled)) from None
             if kind != "ValueError":
                 raise Mismatch(f"{ctx}\nyour code raised {kind}; an unknown mode should raise "
                                f"ValueError (raise ValueError(f\"unknown mode {{mode!r}}\")).") \
@@ -238,6 +259,16 @@ def _mode_check(task, call, points, extra=None):
                                                                         "min", "MAX"))
     return Check("mode names", points, "mode='max' and mode='avg' (the book's spelling) pool; any "
                  "other mode ('mean', 'min', 'MAX', ...) raises ValueError", verify, None, examples)
+
+
+# ---- what the value checks are split by (``Exercise.partition``) --------------------------------
+
+def _unequal(v) -> bool:
+    return v is not None and as_pair(v)[0] != as_pair(v)[1]
+
+
+_AVG = ("mode='avg'", lambda c: c.get("mode") == "avg")
+_MAX_GIVEN = ("mode='max' passed", lambda c: c.get("mode") == "max")
 
 
 # ---- pool2d ----------------------------------------------------------------------------------
@@ -259,7 +290,7 @@ POOL = P.Task(
     oracle=_expected, error_scale=_scale, inputs=("X",), grads=("X",), grad_oracle=_grads,
     hints=(_SWAPPED_MODE, _SWAPPED_WINDOW, _SHORT), kwarg_names=("mode",),
     positional=("pool_size",), oracle_says="torch's float64 F.max_pool2d / F.avg_pool2d",
-    context=_pool2d_ctx)
+    context=_pool2d_ctx, raised=_mode_raised)
 
 _X9 = torch.arange(9, dtype=torch.float64).reshape(3, 3)
 
@@ -293,7 +324,9 @@ pool2d = Exercise("pool2d", "汇聚层 Pooling: maximum and average pooling", (
             "value to its window's maximum (inputs without ties), average pooling spreads it "
             "evenly", cases=_tie_free_cases(POOL)),
     P.untouched(POOL, 0.5),
-), book_code=_BOOK_POOL2D)
+), book_code=_BOOK_POOL2D,
+    partition=(_AVG, _MAX_GIVEN, ("p_h != p_w", lambda c: _unequal(c["pool_size"]))),
+    plain="the default mode (max), a square window")
 
 # ---- pool2d_pad_stride ----------------------------------------------------------------------
 
@@ -356,7 +389,7 @@ def _ps_task(shapes):
         grad_oracle=_grads, hints=_PS_HINTS, kwarg_names=("padding", "stride", "mode"),
         positional=("pool_size",),
         oracle_says="torch's float64 F.max_pool2d / F.avg_pool2d(count_include_pad=True)",
-        context=_ps_ctx)
+        context=_ps_ctx, raised=_mode_raised)
 
 
 PS = _ps_task(_ps_shapes())
@@ -394,7 +427,14 @@ pool2d_pad_stride = Exercise("pool2d_pad_stride", "汇聚层 Pooling: padding, s
             "value to its window's maximum (inputs without ties; padding gets nothing), average "
             "pooling spreads it over the window", cases=_tie_free_cases(PS)),
     P.untouched(PS, 0.5),
-), builds_on=(pool2d,))
+), builds_on=(pool2d,),
+    partition=(_AVG, _MAX_GIVEN,
+               ("padding > 0", lambda c: as_pair(c.get("padding", 0)) != (0, 0)),
+               ("stride given", lambda c: c.get("stride") is not None),
+               ("a pair (rows, columns) of two values",
+                lambda c: any(_unequal(c.get(k)) for k in ("pool_size", "padding", "stride"))),
+               ("several channels", lambda c: c["X"].dim() == 3 and c["X"].shape[0] > 1)),
+    plain="max by default, no padding, stride=None, equal pairs, one channel")
 
 # 20 points: pool2d 8 (the book's function), pool2d_pad_stride 12 (padding, stride, channels).
 ASSIGNMENT = Assignment("pooling", "汇聚层 Pooling", (pool2d, pool2d_pad_stride), section="6.5")

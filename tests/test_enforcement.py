@@ -66,6 +66,10 @@ def constant_pad_below(x):
     return torch.ops.aten.constant_pad_nd.default.redispatch(
         torch._C.DispatchKeySet(torch._C.DispatchKey.CPU), X, [1, 1])
 
+def constant_pad_aten(x):
+    with _off():
+        return torch.ops.aten.constant_pad_nd.default(X, [1, 1])
+
 def numpy_c(x):
     import numpy
     return torch.tensor(numpy._core._multiarray_umath.correlate2([1.0, 2.0], [1.0], 0))
@@ -104,7 +108,7 @@ REFUSED = {
     "convolution_backward": "torch.ops.aten.convolution_backward",
     "thnn": "torch.ops.aten.thnn_conv2d",
     "compilation_unit": "torch.ops.aten.conv2d",
-    "below_autograd": "torch.ops.aten.convolution",
+    "below_autograd": "torch._C._AutoDispatchBelowAutograd",
     "max_pool": "torch.ops.aten.max_pool2d_with_indices",
     "unfold": "torch.ops.aten.unfold",
     "reflect_pad": "torch.ops.aten.reflection_pad2d",
@@ -137,23 +141,29 @@ def test_route_ends_in_the_refusing_kernel(worker, route):
     assert "value" in _call(worker, "honest")
 
 
-def test_constant_pad_nd_below_python_only_where_padding_is_the_exercise():
-    """torch.fft pads through aten::constant_pad_nd: allowed below Python by default, refused
-    for an exercise that declares it (pad2d)."""
+def test_constant_pad_nd_only_inside_an_allowed_composite():
+    """torch.fft pads through aten::constant_pad_nd above the autograd key: let through inside
+    an allowed composite (``honest``), refused when the student's code calls it, by any route,
+    and refused even inside fft for the exercise whose point is padding (pad2d)."""
     cells = [("<routes>", ROUTES)]
+    strict = ("convolution", "unfold", "pool", "padding", "constant_pad_nd")
     t = isolation.open_worker(cells, sandboxed=True,
-                              forbidden={"constant_pad_below": ("convolution", "unfold", "pool",
-                                                                "padding", "constant_pad_nd"),
-                                         "honest": ("convolution", "unfold", "pool", "padding",
-                                                    "constant_pad_nd")})
+                              forbidden={"constant_pad_below": strict, "honest": strict,
+                                         "constant_pad_aten": strict})
     try:
         with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
-            _call(t, "constant_pad_below")
+            _call(t, "constant_pad_aten")
+        with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
+            _call(t, "honest")
     finally:
         t.close()
     t = isolation.open_worker(cells, sandboxed=True)
     try:
-        assert tuple(_call(t, "constant_pad_below")["value"].shape) == (1, 1, 6, 8)
+        assert "value" in _call(t, "honest")
+        with pytest.raises(ForbiddenUsed, match="redispatch"):
+            _call(t, "constant_pad_below")
+        with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
+            _call(t, "constant_pad_aten")
     finally:
         t.close()
 

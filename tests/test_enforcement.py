@@ -125,6 +125,17 @@ def _call(t, name):
                       "device": "cpu", "grad": None, "return_inputs": False})
 
 
+def _refused(t, name) -> str:
+    """What refused ``name``: named by the guard in Python first (a "forbidden" reply) or, where
+    that layer is gone, by the floor, which ends the worker (ForbiddenUsed)."""
+    try:
+        reply = _call(t, name)
+    except ForbiddenUsed as e:
+        return e.args[0]
+    assert reply.get("forbidden") is not None, reply
+    return reply["forbidden"]
+
+
 @pytest.fixture(scope="module")
 def worker():
     t = isolation.open_worker([("<routes>", ROUTES)], sandboxed=True, fresh_per_name=False)
@@ -134,9 +145,7 @@ def worker():
 
 @pytest.mark.parametrize("route", sorted(REFUSED))
 def test_route_ends_in_the_refusing_kernel(worker, route):
-    with pytest.raises(ForbiddenUsed) as e:
-        _call(worker, route)
-    assert REFUSED[route] in e.value.args[0]
+    assert REFUSED[route] in _refused(worker, route)
     # The next request gets a fresh worker in which honest code still runs.
     assert "value" in _call(worker, "honest")
 
@@ -151,19 +160,15 @@ def test_constant_pad_nd_only_inside_an_allowed_composite():
                               forbidden={"constant_pad_below": strict, "honest": strict,
                                          "constant_pad_aten": strict})
     try:
-        with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
-            _call(t, "constant_pad_aten")
-        with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
-            _call(t, "honest")
+        assert "constant_pad_nd" in _refused(t, "constant_pad_aten")
+        assert "constant_pad_nd" in _refused(t, "honest")
     finally:
         t.close()
     t = isolation.open_worker(cells, sandboxed=True)
     try:
         assert "value" in _call(t, "honest")
-        with pytest.raises(ForbiddenUsed, match="redispatch"):
-            _call(t, "constant_pad_below")
-        with pytest.raises(ForbiddenUsed, match="constant_pad_nd"):
-            _call(t, "constant_pad_aten")
+        assert "redispatch" in _refused(t, "constant_pad_below")
+        assert "constant_pad_nd" in _refused(t, "constant_pad_aten")
     finally:
         t.close()
 

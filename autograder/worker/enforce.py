@@ -271,6 +271,7 @@ def _allowlist(torch, make_library, violation):
     in_backward = C._current_graph_task_id
     own_keys = {getattr(K, k): k for k in ("AutogradCPU", "AutogradCUDA")}
     depth = [0]              # > 0 while an allowed composite's own kernel runs
+    violation = _named_first(violation)
     libs: dict = {}
 
     def library(ns):
@@ -443,10 +444,28 @@ def _impl(lib, name, fn, key) -> None:
 
 # ---------------------------------------------------------------------------------- entry points
 def _refuser(what, violation):
+    flag = _named_first(violation)
+
     def refused(*args, **kwargs):
-        violation(what)
+        flag(what)
     refused.__convkit_wrapped__ = True
     return refused
+
+
+def _named_first(violation):
+    """``violation``, preceded by the guard's ``Forbidden`` where a guard is active: a notebook
+    cell that calls a refused routine at the top level is then skipped, not fatal, and a call
+    is answered "forbidden" with the name. Catching it gains nothing (the routine did not run,
+    and the guard remembers the hit); with the guard taken away, the violation ends the
+    process."""
+    from . import guard
+    active = guard._active
+
+    def flag(what):
+        if active:
+            active[-1].flag(what)
+        violation(what)
+    return flag
 
 
 def _replace_entry_points(torch, categories, violation) -> None:

@@ -49,7 +49,7 @@ KINDS = {
         unsafe_chunk unsafe_split_with_sizes index index_select index_put _index_put_impl
         _unsafe_index _unsafe_index_put index_add index_copy index_fill masked_fill masked_select
         masked_scatter take take_along_dim gather scatter scatter_add scatter_reduce index_reduce
-        put nonzero nonzero_static argwhere where flip fliplr flipud rot90 roll repeat
+        put nonzero nonzero_static nonzero_numpy argwhere where flip fliplr flipud rot90 roll repeat
         repeat_interleave tile kron cat concat concatenate stack _stack hstack vstack dstack
         column_stack row_stack atleast_1d atleast_2d atleast_3d tril triu meshgrid
         cartesian_prod block_diag numpy_T mT mH matrix_H adjoint ravel view_copy expand_copy
@@ -60,7 +60,8 @@ KINDS = {
     "linear algebra": """mm bmm matmul mv dot vdot inner outer ger addmm addmv addbmm baddbmm addr
         einsum tensordot chain_matmul linalg_multi_dot trace matrix_power linalg_matrix_power
         cross linalg_cross linear _addmm_activation linalg_vecdot norm linalg_norm
-        linalg_vector_norm linalg_matrix_norm frobenius_norm nuclear_norm dist""",
+        linalg_vector_norm linalg_matrix_norm frobenius_norm nuclear_norm dist linalg_svdvals
+        _linalg_svd""",
     "reductions": """sum nansum _sum mean nanmean prod cumsum cumprod _cumsum _cumprod cummax
         cummin _cummax_helper _cummin_helper logcumsumexp _logcumsumexp max min amax amin aminmax
         argmax argmin std var std_mean var_mean median nanmedian mode quantile nanquantile all any
@@ -88,7 +89,8 @@ KINDS = {
         nan_to_num round floor ceil trunc fix frac reciprocal lerp addcmul addcdiv hypot atan2
         arctan2 sin cos tan asin acos atan sinh cosh asinh acosh atanh erf erfc erfinv
         copysign heaviside xlogy signbit threshold gelu silu leaky_relu elu softplus mish
-        logit sinc deg2rad rad2deg positive angle""",
+        logit sinc deg2rad rad2deg positive angle __and__ __or__ __xor__ __lshift__ __rshift__
+        __iand__ __ior__ __ixor__ __ilshift__ __irshift__""",
 }
 
 # Allowed ops whose CompositeImplicitAutograd kernel can call a refused op above the autograd key

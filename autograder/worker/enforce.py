@@ -1,32 +1,36 @@
 """Forbidden routines refused below Python: at torch's dispatcher, by an audit hook, in numpy.
 
 The ``guard`` (a ``TorchFunctionMode``) names the routine a student called, but it lives in Python
-state the student's code can reach. This module is the floor under it, installed in each worker
-after the fork and before the first line of the submission runs (``install``):
+state the student's code can reach. This module is the floor under it, prepared in the zygote
+(``prepare``) and completed in each worker before the first line of the submission (``activate``):
 
-- **Dispatcher.** Every forbidden aten operator (convolution with all its backends and backward
-  ops, im2col/col2im, unfold, pooling, the padding ops) gets, at every dispatch key where it has a
-  kernel (plus the Autograd and Composite keys), a kernel of ours. Whatever route reaches the op
-  (``F.conv2d``, ``torch.ops.aten``, ``torch._C._nn``, TorchScript, an ``autograd.Function``, a
-  callback from C++, a ``TorchDispatchMode``, dispatch keys excluded) ends there.
+- **Allowlist at the autograd keys** (``_allowlist``, the list in ``allowlist``). A call from
+  the student's code (Python, TorchScript, ``torch.ops``, a callback) enters the dispatcher at
+  the tensor's autograd key; what an allowed op's kernel calls inside runs below it (``repeat``
+  -> ``unfold``). Every operator outside the list gets a refusing kernel at every autograd key,
+  every operator one at the ``Python`` key (dispatch modes and ``__torch_dispatch__`` tensors run
+  below the autograd keys), and every way to skip those keys is taken away (``_no_skipping``).
+- **Backend floor** (``_dispatcher``). The convolution, im2col and pooling ops (the categories)
+  are also refused at every key where they have a kernel: no allowed kernel calls them.
 - **Audit hook** (``sys.addaudithook``, which nothing can remove): refuses ctypes, ``gc`` walks,
   frame and code introspection, tracing and profiling hooks, new processes, writes to ``/proc``
   (``/proc/self/mem``), code objects built by hand, and another audit hook; importing a module
   that only serves to reach below Python (ctypes, cffi, scipy.signal...) raises ImportError.
 - **torch and numpy entry points** that would undo the above or compute a forbidden routine
-  elsewhere: new dispatcher libraries (``torch._C._dispatch_library``), dispatch-key TLS setters,
-  torch's Python decompositions of the forbidden ops, numpy's C correlation functions.
+  elsewhere: new dispatcher libraries, torch's Python decompositions and references (every
+  function, ``_no_decompositions``), numpy's C correlation functions; and, for an exercise whose
+  gradient is derived by hand, autograd (``_no_autograd``).
 
-While the submission's cells load, a forbidden call is refused with an exception (the cell is
-skipped, as SPEC forbids routines inside functions only). Once ``arm()`` has run (after loading),
-a violation writes the routine's name to the *report* fd (a pipe whose read end only the zygote
-holds) and ends the process at once with ``VIOLATION_EXIT``: there is no exception for the
-student's code to catch, and the exit status is decided in C, so no Python state the student can
-reach undoes it. If the report fd was closed or replaced, the exit status still says "forbidden";
-only the routine's name is lost.
+A refusal is named in Python first where a guard is active (``_named_first``: the guard's
+``Forbidden``, so a top-level cell is skipped and a call is answered "forbidden"; the refused
+routine did not run, so catching it gains nothing). With the guard taken away, a violation
+writes the routine's name to the *report* fd (a pipe whose read end only the zygote holds) and
+ends the process at once with ``VIOLATION_EXIT``, decided in C. If the report fd was closed or
+replaced, the exit status still says "forbidden"; only the routine's name is lost.
 
-Everything this needs (``os._exit``, ``os.write``, the armed flag, the dispatcher library
-handles) is held in closures and locals made here; nothing is stored on a module.
+Everything this needs (``os._exit``, ``os.write``, the dispatcher library handles, the kernels
+kept for the exempt calls) is held in closures of kernels only the dispatcher holds, or made
+here; no refuser a student can reach holds an original.
 """
 from __future__ import annotations
 

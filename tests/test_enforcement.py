@@ -85,6 +85,29 @@ def gc_walk(x):
 def library(x):
     return torch.library.Library("aten", "IMPL")
 
+def reachable_originals(x):
+    """Python functions standing in torch._C (refusers, the grad-mode setter...): the torch
+    builtins reachable from their closures, defaults and kwdefaults."""
+    import types
+    found, seen = [], set()
+    todo = [getattr(torch._C, n) for n in dir(torch._C)]
+    todo = [f for f in todo if isinstance(f, types.FunctionType)]
+    while todo:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        if isinstance(f, types.FunctionType):
+            inner = [c.cell_contents for c in (f.__closure__ or ()) if c.cell_contents is not None]
+            inner += list(f.__defaults__ or ()) + list((f.__kwdefaults__ or {}).values())
+            todo += [v for v in inner if callable(v) or isinstance(v, (list, tuple))]
+        elif isinstance(f, (list, tuple)):
+            todo += [v for v in f if callable(v)]
+        elif isinstance(f, types.BuiltinFunctionType) and \
+                str(getattr(f, "__module__", "") or "").startswith("torch"):
+            found.append(f.__name__)
+    return " ".join(sorted(found)) or "none"
+
 def honest(x):
     import collections, traceback
     collections.namedtuple("P", "a")
@@ -171,6 +194,12 @@ def test_constant_pad_nd_only_inside_an_allowed_composite():
         assert "constant_pad_nd" in _refused(t, "constant_pad_aten")
     finally:
         t.close()
+
+
+def test_refusers_keep_no_original_reachable(worker):
+    """A known bypass read the original dispatcher-library constructor from a refuser's
+    ``__kwdefaults__``: no function standing in ``torch._C`` leads back to a torch builtin."""
+    assert _call(worker, "reachable_originals")["value"] == "none"
 
 
 def test_a_top_level_demo_is_skipped_not_fatal():

@@ -54,6 +54,13 @@ class Exercise:
     # names of a forbidden category are refused with it (``padding``'s include ``F.pad``).
     # ``()``: nothing is refused (an exercise about composing nn layers).
     forbidden: tuple = ("convolution", "unfold", "pool", "padding")
+    # aten operators (base names, ``"linear"``) this exercise's code may call beyond the kit's
+    # allowlist (``worker/allowlist.py``), which applies wherever ``forbidden`` is not empty.
+    allows: tuple = ()
+
+    def refusals(self) -> tuple:
+        """What the worker of this exercise is told: its categories and ``+name`` per extra."""
+        return tuple(self.forbidden) + tuple("+" + a for a in self.allows)
 
     def trusted(self) -> tuple[list, str] | None:
         """(names, source) of the book's code that stands in for the student's helpers, or None."""

@@ -70,6 +70,9 @@ def constant_pad_aten(x):
     with _off():
         return torch.ops.aten.constant_pad_nd.default(X, [1, 1])
 
+def stft_window(x):
+    return torch.stft(X[0, 0, 0], 2, hop_length=1, center=False, return_complex=True).abs()
+
 def numpy_c(x):
     import numpy
     return torch.tensor(numpy._core._multiarray_umath.correlate2([1.0, 2.0], [1.0], 0))
@@ -192,6 +195,23 @@ def test_constant_pad_nd_only_inside_an_allowed_composite():
         assert "value" in _call(t, "honest")
         assert "redispatch" in _refused(t, "constant_pad_below")
         assert "constant_pad_nd" in _refused(t, "constant_pad_aten")
+    finally:
+        t.close()
+
+
+def test_an_exercise_may_allow_more_operators():
+    """``Exercise.allows`` (``+name`` in what the worker is told): that exercise's worker lets
+    the operator through; every other worker still refuses it."""
+    cells = [("<routes>", ROUTES)]
+    more = ("convolution", "unfold", "pool", "padding", "+stft")
+    t = isolation.open_worker(cells, sandboxed=True, forbidden={"stft_window": more})
+    try:
+        assert tuple(_call(t, "stft_window")["value"].shape) == (2, 5)
+    finally:
+        t.close()
+    t = isolation.open_worker(cells, sandboxed=True)
+    try:
+        assert "stft" in _refused(t, "stft_window")
     finally:
         t.close()
 

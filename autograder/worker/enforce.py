@@ -167,25 +167,30 @@ def prepare(categories=DEFAULT) -> None:
     import torch._refs.nn.functional  # noqa: F401
     original = torch._C._dispatch_library
     covered = set(_dispatcher(torch, original, categories, _make_violation()))
-    state = None
+    allow = None
     if categories:
-        state = _allowlist(torch, original, _make_violation())
+        allow = _allowlist(torch, original, _make_violation())
         _no_skipping(torch, _make_violation())
         _no_decompositions(torch, _make_violation())
     _replace_entry_points(torch, categories, _make_violation())
 
-    def extra(more):
-        _dispatcher(torch, original, more, _make_violation(), skip=covered)
+    def extra(more, allows=(), _allow=allow):
+        if more:
+            _dispatcher(torch, original, more, _make_violation(), skip=covered)
+        if allows and _allow is not None:
+            _allow(allows)
     _pending.append(extra)
-    del state
 
 
 def activate(categories=DEFAULT) -> None:
     """In the worker, after the fork and before the submission's first line: the exercise's
     extra categories at the dispatcher (``constant_pad_nd`` for ``pad2d``) and the audit hook."""
     extra = _pending.pop() if _pending else None
-    if extra is not None and set(categories) - set(DEFAULT):
-        extra(tuple(set(categories) - set(DEFAULT)))
+    # ``+name`` entries: operators this exercise allows beyond the allowlist (``Exercise.allows``).
+    allows = tuple(c[1:] for c in categories if c.startswith("+"))
+    more = tuple(c for c in set(categories) - set(DEFAULT) if not c.startswith("+"))
+    if extra is not None and (more or allows):
+        extra(more, allows)
     del extra
     if "autograd" in categories:
         _no_autograd(_make_violation())
@@ -275,6 +280,7 @@ def _allowlist(torch, make_library, violation):
     in_backward = C._current_graph_task_id
     own_keys = {getattr(K, k): k for k in ("AutogradCPU", "AutogradCUDA")}
     depth = [0]              # > 0 while an allowed composite's own kernel runs
+    allowed_here: set = set()   # an exercise's own extras (``allow``, after the fork)
     violation = _named_first(violation)
     libs: dict = {}
 
@@ -297,7 +303,7 @@ def _allowlist(torch, make_library, violation):
         kernels = originals(full)
 
         def refuse(keyset, *args, _lib=lib, **kwargs):
-            if depth[0] > 0 or in_backward() != -1:
+            if depth[0] > 0 or in_backward() != -1 or full in allowed_here:
                 own = kernels.get(keyset.highestPriorityTypeId())
                 if own is not None:
                     return own(keyset, *args, **kwargs)
@@ -340,7 +346,13 @@ def _allowlist(torch, make_library, violation):
             fn = refusing(full, shown, lib)
             for key in ("Autograd",) + _AUTOGRAD_KEYS:
                 _impl(lib, name, fn, key)
-    return depth
+
+    def allow(bases):
+        """In a worker: the exercise's extra operators (base names), every overload."""
+        wanted = set(bases)
+        allowed_here.update(f for f in C._dispatch_get_all_op_names()
+                            if f.startswith("aten::") and allowlist.base(f) in wanted)
+    return allow
 
 
 # Ways to call a kernel below the autograd keys, or to make the dispatcher skip them: refused

@@ -128,6 +128,32 @@ def _findings(s: dict) -> list[tuple[str, str]]:
     return found
 
 
+def usual_ops() -> dict:
+    """exercise -> the torch functions the reference and the correct corpus call
+    (``autograder/usual_ops.json``, written by ``tools/usual_ops.py``)."""
+    data = _read_json(Path(__file__).resolve().parent / "usual_ops.json")
+    return {str(k): set(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def unusual_ops(data: dict, usual: dict | None = None) -> list[tuple[str, str, str, list]]:
+    """(student, assignment, exercise, [ops]) for every graded exercise whose code called a torch
+    function that neither the reference nor any correct corpus submission calls: where the
+    allowlist let something through that a human may want to look at."""
+    usual = usual_ops() if usual is None else usual
+    out = []
+    for (student, a), s in sorted(data["subs"].items()):
+        called = s["record"].get("called") if isinstance(s.get("record"), dict) else None
+        if not isinstance(called, dict):
+            continue
+        for ex, names in sorted(called.items()):
+            if ex not in usual or not isinstance(names, list):
+                continue
+            odd = sorted(str(n) for n in names if str(n) not in usual[ex])
+            if odd:
+                out.append((student, a, str(ex), odd))
+    return out
+
+
 def failed_checks(data: dict, top: int = 20) -> list[tuple[str, str, int]]:
     """The most common failed checks: (assignment, test name, number of students), most first.
     Submissions the grader could not grade at all are left out (they fail every check); each bug
@@ -402,6 +428,7 @@ def html_report(data: dict, names: dict | None = None, course: str = "",
     return _env(True).get_template("class_report.html.j2").render(
         course=course, when=time.strftime("%Y-%m-%d %H:%M"), assignments=assignments_view,
         failed=failed_checks(data), students=students, assignment_ids=a_ids, errors=errors,
+        unusual=unusual_ops(data),
         n_students=len(data["students"]), n_subs=len(data["subs"]), regrade=regrade)
 
 

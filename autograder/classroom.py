@@ -294,7 +294,8 @@ def write_submission(out: Path, job: Job, outcome: dict) -> dict:
               "max_score": results["max_score"], "seconds": round(outcome.get("seconds", 0), 3),
               "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "submission": job.path,
               "code": job.code, "grader": job.grader, "settings": job.settings,
-              "declarations": regrade.declarations(job.assignment), "previous": previous}
+              "declarations": regrade.declarations(job.assignment), "previous": previous,
+              "called": (results.get("extra_data") or {}).get("called", {})}
     _atomic_write(adir / RECORD, json.dumps(record, indent=2))
     return record
 

@@ -67,6 +67,13 @@ class Exercise:
     # others (``runner.parts``).
     partition: tuple = ()
     plain: str = "none of these features"
+    # aten operators (base names, ``"linear"``) this exercise's code may call beyond the kit's
+    # allowlist (``worker/allowlist.py``), which applies wherever ``forbidden`` is not empty.
+    allows: tuple = ()
+
+    def refusals(self) -> tuple:
+        """What the worker of this exercise is told: its categories and ``+name`` per extra."""
+        return tuple(self.forbidden) + tuple("+" + a for a in self.allows)
 
     def trusted(self) -> tuple[list, str] | None:
         """(names, source) of the book's code that stands in for the student's helpers, or None."""

@@ -53,7 +53,7 @@ def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "c
         return scoring.results_json(assignment, results, _extra(sub, notes, t0))
     tampering = tamper.scan(sub.cells)
     transport = open_transport(sub.cells, isolation, device,
-                               {ex.name: ex.forbidden for ex in assignment.exercises})
+                               {ex.name: ex.refusals() for ex in assignment.exercises})
     try:
         student = Student(transport, device)
         results = [tampered(ex, tampering[ex.name]) if ex.name in tampering

@@ -46,6 +46,7 @@ class ExerciseResult:
     forbidden: str | None = None
     note: str = ""              # applies to the whole exercise (missing, forbidden, could not load)
     seconds: float = 0.0
+    called: list = field(default_factory=list)     # torch functions its code called (top level)
 
     @property
     def earned(self) -> float:
@@ -409,6 +410,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                                           message, check.says, v.assessed))
     student.cpu_s = None
     res.seconds = time.monotonic() - t0
+    res.called = sorted(getattr(student, "called", {}).get(exercise.name, ()))
     return res
 
 

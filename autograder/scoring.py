@@ -41,6 +41,10 @@ def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict
            "tests": tests}
     if extra:
         out.update(extra)
+    called = {ex.name: list(ex.called) for ex in exercise_results if getattr(ex, "called", None)}
+    if called:
+        # What each exercise's code called (top-level torch functions), for the instructor.
+        out.setdefault("extra_data", {})["called"] = called
     return out
 
 

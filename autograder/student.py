@@ -101,6 +101,8 @@ class Student:
         # CPU seconds each call may use, where the check being run asks for more than the
         # default (``Check.cpu_s``, set by the runner); bounded by MAX_CALL_CPU_S.
         self.cpu_s: float | None = None
+        # request name -> the torch functions the student's code called at the top level
+        self.called: dict[str, set] = {}
 
     def _ask(self, req: dict) -> dict:
         if self.cpu_s:
@@ -114,6 +116,9 @@ class Student:
             raise ForbiddenUsed(str(reply["forbidden"]))
         if isinstance(reply.get("seconds"), float):
             self.seconds += reply["seconds"]
+        if isinstance(reply.get("called"), list):
+            self.called.setdefault(str(req.get("name")), set()).update(
+                str(n)[:100] for n in reply["called"][:500])
         if "error" in reply:
             raise StudentRaised(req["name"], reply["error"])
         return reply

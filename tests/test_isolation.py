@@ -95,6 +95,8 @@ FORBIDDEN_ATTACKS = {p.stem for p in HOSTILE.glob("*.py")
                                    "ctypes_pythonapi", "gc_walk_library", "unfold_view",
                                    "decomp_im2col", "reload_decomp", "proc_self_mem", "settrace",
                                    "finalize_registry")}
+FORBIDDEN_ATTACKS |= {p.stem for p in HOSTILE.glob("*.py")
+                      if _header(p, "zeroed", "") == "forbidden"}
 # Attacks on the forbidden-routine rule itself: the plain spellings (disable_torch_function,
 # guard_tamper) meet the static scan (autograder/tamper.py); the rest, written to pass it, meet
 # the refusals below Python (autograder/worker/enforce.py).

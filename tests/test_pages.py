@@ -130,3 +130,26 @@ def test_the_class_report_renders_every_image(course, tmp_path):
     assert re.search(r"<b>2</b>: bob, dan", dom)
     assert dom.count("the kernel flipped") == 1
     assert re.search(r"<td>eve</td>.*?missing", dom, re.S)
+
+
+def test_the_class_report_lists_unusual_operations(course):
+    """Each record lists what each exercise's code called; one outside what the reference and the
+    correct corpus call is listed on the class report, for a human to look at."""
+    import json
+    from autograder.classreport import collect, html_report, usual_ops
+    record = course / "autograded" / "ada" / CC / "convkit.json"
+    data = json.loads(record.read_text())
+    assert "Tensor.sum" in data["called"]["corr2d"]            # ada's double loop
+    assert set(data["called"]["corr2d"]) <= usual_ops()["corr2d"]
+    page = html_report(collect(course, [], [CC]))
+    # bob and dan flip the kernel with torch.flip, which no correct submission calls
+    assert "Unusual operations" in page and "<code>torch.flip</code>" in page
+    assert "torch.stft" not in page
+    data["called"]["corr2d"].append("torch.stft")
+    record.write_text(json.dumps(data))
+    try:
+        page = html_report(collect(course, [], [CC]))
+        assert "Unusual operations" in page and "<code>torch.stft</code>" in page
+    finally:
+        data["called"]["corr2d"].remove("torch.stft")
+        record.write_text(json.dumps(data))

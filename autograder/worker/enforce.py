@@ -1,32 +1,36 @@
 """Forbidden routines refused below Python: at torch's dispatcher, by an audit hook, in numpy.
 
 The ``guard`` (a ``TorchFunctionMode``) names the routine a student called, but it lives in Python
-state the student's code can reach. This module is the floor under it, installed in each worker
-after the fork and before the first line of the submission runs (``install``):
+state the student's code can reach. This module is the floor under it, prepared in the zygote
+(``prepare``) and completed in each worker before the first line of the submission (``activate``):
 
-- **Dispatcher.** Every forbidden aten operator (convolution with all its backends and backward
-  ops, im2col/col2im, unfold, pooling, the padding ops) gets, at every dispatch key where it has a
-  kernel (plus the Autograd and Composite keys), a kernel of ours. Whatever route reaches the op
-  (``F.conv2d``, ``torch.ops.aten``, ``torch._C._nn``, TorchScript, an ``autograd.Function``, a
-  callback from C++, a ``TorchDispatchMode``, dispatch keys excluded) ends there.
+- **Allowlist at the autograd keys** (``_allowlist``, the list in ``allowlist``). A call from
+  the student's code (Python, TorchScript, ``torch.ops``, a callback) enters the dispatcher at
+  the tensor's autograd key; what an allowed op's kernel calls inside runs below it (``repeat``
+  -> ``unfold``). Every operator outside the list gets a refusing kernel at every autograd key,
+  every operator one at the ``Python`` key (dispatch modes and ``__torch_dispatch__`` tensors run
+  below the autograd keys), and every way to skip those keys is taken away (``_no_skipping``).
+- **Backend floor** (``_dispatcher``). The convolution, im2col and pooling ops (the categories)
+  are also refused at every key where they have a kernel: no allowed kernel calls them.
 - **Audit hook** (``sys.addaudithook``, which nothing can remove): refuses ctypes, ``gc`` walks,
   frame and code introspection, tracing and profiling hooks, new processes, writes to ``/proc``
   (``/proc/self/mem``), code objects built by hand, and another audit hook; importing a module
   that only serves to reach below Python (ctypes, cffi, scipy.signal...) raises ImportError.
 - **torch and numpy entry points** that would undo the above or compute a forbidden routine
-  elsewhere: new dispatcher libraries (``torch._C._dispatch_library``), dispatch-key TLS setters,
-  torch's Python decompositions of the forbidden ops, numpy's C correlation functions.
+  elsewhere: new dispatcher libraries, torch's Python decompositions and references (every
+  function, ``_no_decompositions``), numpy's C correlation functions; and, for an exercise whose
+  gradient is derived by hand, autograd (``_no_autograd``).
 
-While the submission's cells load, a forbidden call is refused with an exception (the cell is
-skipped, as SPEC forbids routines inside functions only). Once ``arm()`` has run (after loading),
-a violation writes the routine's name to the *report* fd (a pipe whose read end only the zygote
-holds) and ends the process at once with ``VIOLATION_EXIT``: there is no exception for the
-student's code to catch, and the exit status is decided in C, so no Python state the student can
-reach undoes it. If the report fd was closed or replaced, the exit status still says "forbidden";
-only the routine's name is lost.
+A refusal is named in Python first where a guard is active (``_named_first``: the guard's
+``Forbidden``, so a top-level cell is skipped and a call is answered "forbidden"; the refused
+routine did not run, so catching it gains nothing). With the guard taken away, a violation
+writes the routine's name to the *report* fd (a pipe whose read end only the zygote holds) and
+ends the process at once with ``VIOLATION_EXIT``, decided in C. If the report fd was closed or
+replaced, the exit status still says "forbidden"; only the routine's name is lost.
 
-Everything this needs (``os._exit``, ``os.write``, the armed flag, the dispatcher library
-handles) is held in closures and locals made here; nothing is stored on a module.
+Everything this needs (``os._exit``, ``os.write``, the dispatcher library handles, the kernels
+kept for the exempt calls) is held in closures of kernels only the dispatcher holds, or made
+here; no refuser a student can reach holds an original.
 """
 from __future__ import annotations
 
@@ -153,16 +157,28 @@ def _make_violation():
 
 def prepare(categories=DEFAULT) -> None:
     """In the zygote, before any fork: the kernels and refusers every worker inherits (about
-    0.5 s, paid once instead of per worker). The zygote itself never calls a forbidden routine."""
+    1 s, paid once instead of per worker). The zygote itself never calls a forbidden routine.
+
+    Where ``categories`` is not empty (every exercise but those about composing nn layers), the
+    allowlist (``allowlist``) is the rule: every operator outside it is refused at the autograd
+    keys, where the student's calls enter and an allowed kernel's inner calls do not pass."""
     import torch
     import torch._decomp.decompositions  # noqa: F401  (imported now: refused once replaced)
     import torch._refs.nn.functional  # noqa: F401
     original = torch._C._dispatch_library
     covered = set(_dispatcher(torch, original, categories, _make_violation()))
+    allow = None
+    if categories:
+        allow = _allowlist(torch, original, _make_violation())
+        _no_skipping(torch, _make_violation())
+        _no_decompositions(torch, _make_violation())
     _replace_entry_points(torch, categories, _make_violation())
 
-    def extra(more):
-        _dispatcher(torch, original, more, _make_violation(), skip=covered)
+    def extra(more, allows=(), _allow=allow):
+        if more:
+            _dispatcher(torch, original, more, _make_violation(), skip=covered)
+        if allows and _allow is not None:
+            _allow(allows)
     _pending.append(extra)
 
 
@@ -170,8 +186,11 @@ def activate(categories=DEFAULT) -> None:
     """In the worker, after the fork and before the submission's first line: the exercise's
     extra categories at the dispatcher (``constant_pad_nd`` for ``pad2d``) and the audit hook."""
     extra = _pending.pop() if _pending else None
-    if extra is not None and set(categories) - set(DEFAULT):
-        extra(tuple(set(categories) - set(DEFAULT)))
+    # ``+name`` entries: operators this exercise allows beyond the allowlist (``Exercise.allows``).
+    allows = tuple(c[1:] for c in categories if c.startswith("+"))
+    more = tuple(c for c in set(categories) - set(DEFAULT) if not c.startswith("+"))
+    if extra is not None and (more or allows):
+        extra(more, allows)
     del extra
     if "autograd" in categories:
         _no_autograd(_make_violation())
@@ -179,14 +198,27 @@ def activate(categories=DEFAULT) -> None:
 
 
 # ---------------------------------------------------------------------------------- dispatcher
+# Forbidden ops that allowed kernels call inside (``repeat`` -> ``unfold``, ``fft`` with ``s=`` ->
+# ``constant_pad_nd``): refused where the student's calls enter (the allowlist), not at the
+# backend keys, except ``constant_pad_nd`` in the exercise whose point is padding.
+_ENTRY_ONLY = {"aten::unfold", "aten::constant_pad_nd"}
+# Where a forbidden op's kernels can be (checking all ~150 keys cost a second per zygote).
+_BACKEND_KEYS = ("CPU", "CUDA", "Meta", "SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA",
+                 "MkldnnCPU", "QuantizedCPU", "QuantizedCUDA", "NestedTensorCPU",
+                 "NestedTensorCUDA", "CompositeExplicitAutograd",
+                 "CompositeExplicitAutogradNonFunctional", "CompositeImplicitAutograd",
+                 "CompositeImplicitAutogradNestedTensor", "AutogradOther", "AutogradNestedTensor",
+                 "AutogradCPU", "AutogradCUDA", "Autograd", "Python", "FuncTorchBatched",
+                 "Functionalize", "ZeroTensor", "Conjugate", "Negative")
 def _dispatcher(torch, make_library, categories, violation, skip=()) -> list[str]:
     C = torch._C
-    keys = [k for k in C.DispatchKey.__members__ if k != "Undefined"]
+    keys = [k for k in _BACKEND_KEYS if k in C.DispatchKey.__members__]
     libs: dict = {}
     has = C._dispatch_has_kernel_for_dispatch_key
     done = []
     for full in forbidden_ops(categories):
-        if full in skip:
+        if full in skip or (full.split(".")[0] in _ENTRY_ONLY and "constant_pad_nd" not in
+                            categories):
             continue
         ns, name = full.split("::", 1)
         lib = libs.get(ns)
@@ -222,23 +254,254 @@ def _has(has, full, key) -> bool:
         return False
 
 
+# ---------------------------------------------------------------------------------- allowlist
+# The runtime autograd keys a call can enter at (the ``Autograd`` alias covers them all for an op
+# with an autograd kernel; a CompositeImplicitAutograd op's own kernel wins over the alias, so
+# those get a kernel at each runtime key too).
+_AUTOGRAD_KEYS = ("AutogradCPU", "AutogradCUDA", "AutogradOther", "AutogradNestedTensor",
+                  "AutogradMeta")
+
+
+def _allowlist(torch, make_library, violation):
+    """Every operator outside ``allowlist.allowed_ops`` gets a refusing kernel at every autograd
+    key, and every operator one at the ``Python`` key (a ``TorchDispatchMode`` or a
+    ``__torch_dispatch__`` subclass runs below the autograd keys, where its calls would skip them).
+
+    Two kinds of call pass the autograd keys without being the student's: the inner calls of an
+    allowed op that decomposes above them (``allowlist.COMPOSITES``: ``fft`` with ``s=`` pads with
+    ``constant_pad_nd``), which are marked while that op runs, and the backward formulas torch's
+    engine runs for the grader (``_current_graph_task_id``). Both run the op's own kernel, kept
+    from before the refusal; nothing of it is reachable from Python."""
+    from . import allowlist
+    C = torch._C
+    K = C.DispatchKey
+    allowed = allowlist.allowed_ops(torch)
+    computed = C._dispatch_get_computed_kernel_for_dispatch_key
+    in_backward = C._current_graph_task_id
+    own_keys = {getattr(K, k): k for k in ("AutogradCPU", "AutogradCUDA")}
+    depth = [0]              # > 0 while an allowed composite's own kernel runs
+    allowed_here: set = set()   # an exercise's own extras (``allow``, after the fork)
+    violation = _named_first(violation)
+    libs: dict = {}
+
+    def library(ns):
+        lib = libs.get(ns)
+        if lib is None:
+            lib = libs[ns] = make_library("IMPL", ns, "", "<convkit>", 0)
+        return lib
+
+    def originals(full):
+        out = {}
+        for key, name in own_keys.items():
+            try:
+                out[key] = computed(full, name).call_boxed
+            except (RuntimeError, TypeError, AttributeError):
+                pass
+        return out
+
+    def refusing(full, shown, lib):
+        kernels = originals(full)
+
+        def refuse(keyset, *args, _lib=lib, **kwargs):
+            if depth[0] > 0 or in_backward() != -1 or full in allowed_here:
+                own = kernels.get(keyset.highestPriorityTypeId())
+                if own is not None:
+                    return own(keyset, *args, **kwargs)
+            violation(shown)
+        return refuse
+
+    def marking(full, lib):
+        kernels = originals(full)
+
+        def mark(keyset, *args, _lib=lib, **kwargs):
+            own = kernels.get(keyset.highestPriorityTypeId())
+            if own is None:
+                violation(f"torch.ops.{full.replace('::', '.')} on this kind of tensor")
+            depth[0] += 1
+            try:
+                return own(keyset, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+        return mark
+
+    def dispatch_refused(*args, _lib=None, **kwargs):
+        violation("a TorchDispatchMode or __torch_dispatch__ tensor (it runs below the checks)")
+
+    with warnings.catch_warnings():       # "overriding a previously registered kernel": yes
+        warnings.simplefilter("ignore")
+        for full in C._dispatch_get_all_op_names():
+            ns, name = full.split("::", 1)
+            lib = library(ns)
+            try:
+                lib.impl(name, "Python", dispatch_refused, False)
+            except RuntimeError:
+                pass
+            if full in allowed:
+                if allowlist.composite(full):
+                    fn = marking(full, lib)
+                    for key in own_keys.values():
+                        _impl(lib, name, fn, key)
+                continue
+            shown = "torch.ops." + ns + "." + name.split(".")[0]
+            fn = refusing(full, shown, lib)
+            for key in ("Autograd",) + _AUTOGRAD_KEYS:
+                _impl(lib, name, fn, key)
+
+    def allow(bases):
+        """In a worker: the exercise's extra operators (base names), every overload."""
+        wanted = set(bases)
+        allowed_here.update(f for f in C._dispatch_get_all_op_names()
+                            if f.startswith("aten::") and allowlist.base(f) in wanted)
+    return allow
+
+
+# Ways to call a kernel below the autograd keys, or to make the dispatcher skip them: refused
+# wherever the allowlist applies (no honest exercise needs one). ``torch.inference_mode`` and the
+# tensors made under it go through ``_InferenceMode``.
+_SKIPPING = ("_InferenceMode", "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard",
+             "_AutoDispatchBelowAutograd", "_AutoDispatchBelowADInplaceOrView",
+             "_ForceDispatchKeyGuard", "_IncludeDispatchKeyGuard", "_SetExcludeDispatchKeyGuard",
+             "_dispatch_tls_set_dispatch_key_excluded", "_dispatch_tls_set_dispatch_key_included",
+             "_dispatch_call_boxed", "_dispatch_get_computed_kernel_for_dispatch_key",
+             "_EnablePythonDispatcher", "_set_dispatch_mode", "_push_on_torch_dispatch_stack")
+_SKIPPING_METHODS = {"_DispatchOperatorHandle": ("redispatch_boxed",),
+                     "_SafeKernelFunction": ("call_boxed",)}
+
+
+def _no_skipping(torch, violation) -> None:
+    """Take away every Python entry point of ``_SKIPPING`` (under every name a loaded module
+    holds it by), the redispatch methods, and the call-at-a-dispatch-key function every
+    ``OpOverload`` carries (``_op_dk``, which ``decompose`` uses)."""
+    import torch._ops as ops
+    C = torch._C
+    targets = {}
+    for name in _SKIPPING:
+        value = getattr(C, name, None)
+        if value is not None:
+            targets[id(value)] = (value, _refuser(f"torch._C.{name}", violation))
+    for mod in list(sys.modules.values()):
+        d = getattr(mod, "__dict__", None)
+        if not isinstance(d, dict) or not (getattr(mod, "__name__", "") or "").startswith("torch"):
+            continue
+        for attr, value in list(d.items()):
+            hit = targets.get(id(value))
+            if hit is not None and hit[0] is value:
+                d[attr] = hit[1]
+    for cls, methods in _SKIPPING_METHODS.items():
+        for m in methods:
+            try:
+                setattr(getattr(C, cls), m, _refuser(f"torch._C.{cls}.{m}", violation))
+            except (AttributeError, TypeError):
+                pass
+    at_key = _refuser("calling an operator at a chosen dispatch key (OpOverload._op_dk)", violation)
+    for m in ("redispatch", "decompose"):
+        setattr(ops.OpOverload, m, _refuser(f"OpOverload.{m}", violation))
+    # Every overload made now (they are made lazily, by ``_get_operation_overload``, which hands
+    # out the function and is then refused), each without its ``_op_dk``.
+    for full in C._dispatch_get_all_op_names():
+        ns, name = full.split("::", 1)
+        op, _, overload = name.partition(".")
+        try:
+            ov = getattr(getattr(getattr(torch.ops, ns), op), overload or "default")
+        except (AttributeError, RuntimeError):
+            continue
+        if isinstance(ov, ops.OpOverload):
+            ov._op_dk = at_key
+    C._get_operation_overload = _refuser("torch._C._get_operation_overload", violation)
+
+
+# torch's Python decompositions and references: each is built from allowed ops (the im2col index
+# builder, the reflection-padding engine, the max-pool core are indexing and arithmetic), so the
+# allowlist cannot see them; no honest eager code calls them. Every function these modules define
+# or hold in a table is replaced, whatever it is named (a module's global ``F`` swapped to steer
+# a helper around a refused op then reaches a refuser).
+_PRIVATE_PYTHON = ("torch._decomp", "torch._refs", "torch._prims", "torch._prims_common",
+                   "torch._meta_registrations")
+
+
+def _no_decompositions(torch, violation) -> None:
+    import types
+    refused = _refuser("torch's Python decompositions (torch._decomp, torch._refs, "
+                       "torch._prims)", violation)
+    mine = tuple(p + "." for p in _PRIVATE_PYTHON) + _PRIVATE_PYTHON
+
+    def ours(value):
+        return isinstance(value, (types.FunctionType, types.MethodType)) or (
+            callable(value) and str(getattr(value, "__module__", "") or "").startswith(mine))
+    for name, mod in list(sys.modules.items()):
+        if not (name in _PRIVATE_PYTHON or name.startswith(mine)):
+            continue
+        d = getattr(mod, "__dict__", None)
+        if not isinstance(d, dict):
+            continue
+        for attr, value in list(d.items()):
+            if isinstance(value, type) or attr.startswith("__"):
+                continue
+            if ours(value) and str(getattr(value, "__module__", "") or "").startswith(mine):
+                d[attr] = refused
+            elif isinstance(value, dict):
+                for key in [k for k, v in list(value.items()) if callable(v) and ours(v)]:
+                    value[key] = refused
+    # Python kernels attached to operators (``py_impl``), used only under the Python dispatcher.
+    import torch._ops as ops
+    for namespace in list(vars(torch.ops).values()):
+        for packet in list(getattr(namespace, "__dict__", {}).values()):
+            for ov in list(getattr(packet, "__dict__", {}).values()):
+                if isinstance(ov, ops.OpOverload) and isinstance(ov.py_kernels, dict):
+                    ov.py_kernels.clear()
+
+
+def _impl(lib, name, fn, key) -> None:
+    try:
+        lib.impl(name, key, fn, True)
+    except RuntimeError:
+        pass
+
+
 # ---------------------------------------------------------------------------------- entry points
 def _refuser(what, violation):
+    flag = _named_first(violation)
+
     def refused(*args, **kwargs):
-        violation(what)
+        flag(what)
     refused.__convkit_wrapped__ = True
     return refused
+
+
+def _named_first(violation):
+    """``violation``, preceded by the guard's ``Forbidden`` where a guard is active: a notebook
+    cell that calls a refused routine at the top level is then skipped, not fatal, and a call
+    is answered "forbidden" with the name. Catching it gains nothing (the routine did not run,
+    and the guard remembers the hit); with the guard taken away, the violation ends the
+    process."""
+    from . import guard
+    active = guard._active
+
+    def flag(what):
+        if active:
+            active[-1].flag(what)
+        violation(what)
+    return flag
 
 
 def _replace_entry_points(torch, categories, violation) -> None:
     C = torch._C
     original = C._dispatch_library
 
-    def dispatch_library(kind, ns, *rest, _original=original, _reserved=frozenset(_RESERVED_NS)):
-        if str(ns) in _reserved or str(ns).startswith("aten"):
-            violation(f"torch.library.Library({ns!r}, {kind!r})")
-        return _original(kind, ns, *rest)
-    C._dispatch_library = dispatch_library
+    if categories:
+        # Wherever the allowlist applies, every new library (a custom op's kernel runs below the
+        # autograd keys, where its calls would skip the allowlist); the refuser holds nothing.
+        C._dispatch_library = _refuser("torch.library.Library (a new operator or kernel)",
+                                       violation)
+    else:
+        # A zygote whose exercises forbid nothing (composing nn layers): only torch's own
+        # namespaces are closed.
+        def dispatch_library(kind, ns, *rest, _original=original,
+                             _reserved=frozenset(_RESERVED_NS)):
+            if str(ns) in _reserved or str(ns).startswith("aten"):
+                violation(f"torch.library.Library({ns!r}, {kind!r})")
+            return _original(kind, ns, *rest)
+        C._dispatch_library = dispatch_library
     # Python-level references (decompositions, refs) are swept for every category, padding
     # included: they are entry points a student calls, not what an allowed routine does inside.
     categories = tuple(categories) + ("constant_pad_nd",)
@@ -311,9 +574,10 @@ def _no_autograd(violation) -> None:
     a notebook cell that runs ``gradcheck`` at top level is skipped, not fatal; then the
     violation, which ends the process); the engine object every reverse pass goes through
     (``Variable._execution_engine``), replaced by a refuser; and autograd recording switched off
-    for the process (the Autograd dispatch keys excluded in the thread's dispatch state; the
-    worker has no other thread), so even the engine's C type reached some
-    other way finds no graph to run. The grader asks this worker for no gradients."""
+    for the process (grad mode off in the thread's C state, its setter made to leave it off; the
+    worker has no other thread), so even the engine's C type reached some other way finds no
+    graph to run, nested tensors and functorch's transforms included. Forward mode needs
+    ``_make_dual``, outside the allowlist. The grader asks this worker for no gradients."""
     import torch
     from . import guard
     active = guard._active
@@ -326,10 +590,25 @@ def _no_autograd(violation) -> None:
         refused.__convkit_wrapped__ = True
         return refused
 
-    # Recording off for the process, set straight in the thread's dispatch state (a guard object
-    # would be something to hold, and to exit); the setter is refused below, after this call.
-    torch._C._dispatch_tls_set_dispatch_key_excluded(torch._C.DispatchKey.AutogradFunctionality,
-                                                     True)
+    # Recording off for the process: grad mode off, in the thread's C state, and the setter
+    # (``torch.enable_grad``, ``set_grad_enabled``, under any name a module holds it by) made to
+    # leave it off. Not by excluding the autograd keys: the allowlist's refusals live there.
+    # Asking for it back is not an offence (the next call names the autograd routine, if any).
+    C = torch._C
+    C._set_grad_enabled(False)
+
+    def set_grad_enabled(mode):
+        """Grad mode stays off in this worker."""
+    targets = {id(C._set_grad_enabled)}
+    for mod in list(sys.modules.values()):
+        d = getattr(mod, "__dict__", None)
+        if isinstance(d, dict) and (getattr(mod, "__name__", "") or "").startswith("torch"):
+            for attr, value in list(d.items()):
+                if id(value) in targets and callable(value):
+                    d[attr] = set_grad_enabled
+    for name in ("_enter_dual_level", "_set_fwd_grad_enabled"):
+        if hasattr(C, name):
+            setattr(C, name, refuser(f"torch._C.{name} (forward-mode autograd)"))
     import torch.autograd.forward_ad  # noqa: F401  (imported now, so replaced now)
     import torch.autograd.functional  # noqa: F401
     import torch.func  # noqa: F401

@@ -153,8 +153,12 @@ def _call(namespace, req, g: guard.Guard):
     grad = req.get("grad")
     leaves = _grad_leaves(args, grad)
     _seed(req)
+    g.seen = set()
     result = fn(*args, **kwargs)
+    called = g.called()
+    g.seen = set()
     reply = _describe(result)
+    reply["called"] = called
     if req.get("return_nets"):
         reply["nets"] = {str(i): describe_module(args[i]) for i in nets}
     if grad:
@@ -177,7 +181,9 @@ def _module(namespace, req, g: guard.Guard):
     cls = namespace[req["name"]]
     device = req.get("device", "cpu")
     _seed(req)
+    g.seen = set()
     module = cls(*req.get("init", []))
+    called = set(g.called())
     params = [{"name": n, "shape": list(p.shape), "dtype": str(p.dtype).replace("torch.", "")}
               for n, p in module.named_parameters()] if isinstance(module, torch.nn.Module) else None
     attrs = {}
@@ -215,14 +221,16 @@ def _module(namespace, req, g: guard.Guard):
                     if not p.requires_grad and p.is_leaf:
                         p.requires_grad_(True)
                     leaves.append(p)
+        g.seen = set()
         out = module(*args)
+        called.update(g.called())
         r = _describe(out)
         if grad:
             r["grads"] = _grads(out, leaves, _to_device(grad.get("out"), device))
         if step.get("return_inputs"):
             r["inputs"] = [a.detach() if isinstance(a, torch.Tensor) else None for a in args]
         results.append(r)
-    reply = {"params": params, "attrs": attrs, "results": results}
+    reply = {"params": params, "attrs": attrs, "results": results, "called": sorted(called)}
     if described is not None:
         reply["module"] = described
     return reply

@@ -108,6 +108,9 @@ class Guard(TorchFunctionMode):
         super().__init__()
         self.ops = 0
         self.hit: str | None = None
+        # The torch functions called at the top level (the mode sees no inner call), named as
+        # the student wrote them: for the instructor (``called``), not for any verdict.
+        self.seen: set = set()
         # A frozen copy made from the frozen set bound when the module was made: code that
         # empties the public TORCH_FORBIDDEN set changes nothing here. ``extra``: names outside
         # the torch routines (autograd's, for an exercise whose gradient is derived by hand).
@@ -116,10 +119,25 @@ class Guard(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         self.ops += 1
+        try:
+            self.seen.add(func)
+        except TypeError:
+            pass
         name = getattr(func, "__name__", "")
         if name.split(".")[0] in self.names or name.split(".")[0] in self.extra:
             self.flag(_display(func))
         return func(*args, **(kwargs or {}))
+
+    def called(self) -> list[str]:
+        """The public names of the torch functions seen, sorted."""
+        out = set()
+        for func in list(self.seen):
+            try:
+                if getattr(func, "__name__", "") != "__get__":     # attribute reads (X.shape)
+                    out.add(_display(func))
+            except BaseException:
+                pass
+        return sorted(out)
 
     def flag(self, what: str):
         if self.hit is None:

@@ -1,0 +1,24 @@
+# Hostile submission for tests/test_isolation.py: corr2d with Tensor.unfold under _ExcludeDispatchKeyGuard on every autograd key.
+# attacked: corr2d. Conv2D and learn_kernel are honest.
+# zeroed: forbidden
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def _off():
+    return getattr(torch._C, "Disable" + "TorchFunction")()
+
+
+def corr2d(X, K):
+    h, w = K.shape
+    C = torch._C
+    keys = C.DispatchKeySet(C.DispatchKey.AutogradCPU).add(C.DispatchKey.AutogradOther)
+    with _off(), C._ExcludeDispatchKeyGuard(keys):
+        win = X.unfold(0, h, 1).unfold(1, w, 1)
+        return (win * K).sum((-1, -2))
+
+
+# __HONEST__: tests/test_isolation.py puts tests/hostile/_honest.txt here (the honest
+# _corr2d_ok, Conv2D and learn_kernel every cross-correlation attack shares).
+

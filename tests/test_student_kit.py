@@ -18,16 +18,48 @@ from pathlib import Path
 import pytest
 import torch
 
-from support import ROOT
+from support import POINTS, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 import build_student_kit as kit  # noqa: E402
 
-# (student, assignment): a correct notebook and buggy ones whose bugs meet the checks where the
-# oracle stands in for the reference ("matches the reference" of corr2d, learn_kernel and
-# corr2d_pad_stride): float32 arithmetic, an off-by-one output size.
-NOTEBOOKS = [("ada_lovelace", "cross_correlation"), ("sofia_garcia", "cross_correlation"),
-             ("zhang_min", "padding_stride")]
+PERFECT = "ada_lovelace"     # the demo class's student with full points everywhere
+
+
+def _notebooks() -> list[tuple[str, str, str | None]]:
+    """(label, assignment, corpus mutant or None) for the first two assignments whose exercises
+    compare with the reference (where the kit's oracle stands in for it): the demo class's
+    perfect notebook, and the released notebook holding a corpus mutant that breaks such an
+    exercise (one about dtypes first: float32 arithmetic is where oracle and reference could
+    disagree)."""
+    from support import CORPUS, corpus_header
+    from autograder.assignments import in_order
+    out = []
+    for a in in_order():
+        compared = [e.name for e in a.exercises
+                    if any(c.name == "matches the reference" for c in e.checks)]
+        bugs = [p for p in sorted((CORPUS / a.id).glob("bug_*.py"))
+                if set(corpus_header(p)["breaks"]) & set(compared)]
+        if not bugs:
+            continue
+        bug = next((p for p in bugs if "float32" in p.name), bugs[0])
+        out += [(PERFECT, a.id, None), (bug.stem, a.id, str(bug))]
+        if len(out) == 4:
+            return out
+    return out
+
+
+def _notebook_with(release: Path, module_src: str) -> str:
+    """The released notebook with its first exercise cell holding the whole module (the others
+    emptied, so no stub redefines a name), as benchmarks/bench.py builds its class."""
+    nb = json.loads(release.read_text(encoding="utf-8"))
+    first = True
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and cell.get("metadata", {}).get("nbgrader", {}).get(
+                "solution"):
+            cell["source"] = module_src if first else "# (see the first exercise cell)\n"
+            first = False
+    return json.dumps(nb)
 
 
 @pytest.fixture(scope="module")
@@ -148,22 +180,27 @@ print("RESULT " + json.dumps(out))
 '''
 
 
-def _graded(student: str, assignment: str) -> dict:
+def _graded(path: Path, assignment: str) -> dict:
     """Points per exercise as make grade gives them (its isolation, the solutions read)."""
     from autograder.grade import grade
     isolation = "sandbox" if shutil.which("bwrap") else "process"
-    path = ROOT / "demo" / "course" / "submitted" / student / assignment / f"{assignment}.ipynb"
     points: dict = {}
     for t in grade(path, assignment, isolation=isolation)["tests"]:
         points[t["tags"][0]] = points.get(t["tags"][0], 0.0) + t["score"]
     return points
 
 
-@pytest.mark.parametrize("student, assignment", NOTEBOOKS)
-def test_check_in_the_kit_gives_the_points_of_make_grade(student, assignment, student_env,
+@pytest.mark.parametrize("label, assignment, mutant", _notebooks())
+def test_check_in_the_kit_gives_the_points_of_make_grade(label, assignment, mutant, student_env,
                                                          tmp_path):
     python, _, _ = student_env
-    src = ROOT / "demo" / "course" / "submitted" / student / assignment / f"{assignment}.ipynb"
+    if mutant is None:
+        src = ROOT / "demo" / "course" / "submitted" / label / assignment / f"{assignment}.ipynb"
+    else:
+        src = tmp_path / "graded" / f"{assignment}.ipynb"
+        src.parent.mkdir()
+        release = ROOT / "assignments" / assignment / f"{assignment}.ipynb"
+        src.write_text(_notebook_with(release, Path(mutant).read_text()), encoding="utf-8")
     nb = tmp_path / f"{assignment}.ipynb"
     nb.write_text(kit.student_notebook(src), encoding="utf-8")   # as the kit's: imports convkit
     (tmp_path / "run.py").write_text(RUN_NOTEBOOK)
@@ -171,12 +208,14 @@ def test_check_in_the_kit_gives_the_points_of_make_grade(student, assignment, st
                        text=True, cwd=tmp_path, timeout=900)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     got = json.loads(r.stdout.rsplit("RESULT ", 1)[1])
-    want = _graded(student, assignment)
+    want = _graded(src, assignment)
     assert set(got) == set(want)
     for exercise, (points, text, table) in got.items():
         assert points == pytest.approx(want[exercise], abs=1e-9), exercise
         assert text == repr(float(points)) and table
     assert "CUDA checks skipped" in r.stdout or "CUDA checks on" in r.stdout
+    if mutant is not None:      # the mutant is caught, in the kit as by make grade
+        assert sum(want.values()) < sum(POINTS[e] for e in want)
 
 
 def test_nbgrader_reads_the_plain_float_of_the_table():

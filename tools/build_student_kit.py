@@ -49,9 +49,10 @@ STUDENT_DEPENDENCIES = ("hypothesis", "numpy", "rich", "matplotlib", "scikit-lea
 
 
 # Lines of the solutions that the kit's own code also has, each read and judged an idiom rather
-# than an answer: a training step (the oracle of train_lenet is the book's train_ch6, in
-# assignments/lenet.py), an epoch loop, and the int-or-pair helper the strategies use. Any other
-# solution line in the kit stops the build (and fails tests/test_student_kit.py).
+# than an answer: a training step (the kit's own training run, the oracle of the exercise that
+# trains a network, is the book's train_ch6), an epoch loop, and the int-or-pair helper the
+# strategies use. Any other solution line in the kit stops the build (and fails
+# tests/test_student_kit.py).
 GENERIC = {
     "loss.backward()", "net.train()", "for _ in range(num_epochs):",
     "total_loss, right, n = 0.0, 0, 0",

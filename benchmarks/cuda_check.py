@@ -103,7 +103,8 @@ def main(argv=None) -> int:
                    "machine without a GPU (every comparison then is CPU against CPU)")
     args = p.parse_args(argv)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        built = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        built = (f"built with CUDA {torch.version.cuda}" if torch.version.cuda
+                 else "a CPU-only build")
         print(f"cuda_check: no CUDA device here (torch {torch.__version__}, {built}): nothing was "
               f"checked. Run this on a machine with an NVIDIA GPU and a CUDA build of torch.",
               file=sys.stderr)

@@ -108,6 +108,20 @@ def test_the_kit_is_named_for_the_course(built):
     assert notebooks.name.startswith(f"{course}-notebooks-")
 
 
+def test_the_wheel_asks_for_a_torch_range_that_keeps_the_instructors(built):
+    """Not the instructor's pin: a range holding it, so pip keeps a student's torch 2.x."""
+    from packaging.requirements import Requirement
+    wheel, _ = built
+    meta = next(t for n, t in kit.wheel_texts(wheel).items() if n.endswith(".dist-info/METADATA"))
+    reqs = [Requirement(line.split(":", 1)[1].strip()) for line in meta.splitlines()
+            if line.startswith("Requires-Dist:")]
+    (req,) = [r for r in reqs if r.name == "torch"]
+    assert not any(s.operator == "==" for s in req.specifier)
+    assert torch.__version__.split("+")[0] in req.specifier
+    assert "nbgrader" not in {r.name for r in reqs}          # a student needs none of these
+    assert "dask" not in {r.name for r in reqs}
+
+
 def test_the_wheel_and_the_zip_hold_no_answer(built):
     wheel, notebooks = built
     answers = kit.solution_lines()
@@ -155,6 +169,15 @@ def test_installed_files_hold_no_answer_and_torch_is_kept(built, student_env):
     r = subprocess.run([str(python), "-c", "import autograder"], capture_output=True, text=True,
                        cwd=python.parent)
     assert r.returncode != 0 and "No module named 'autograder'" in r.stderr
+    # Nor does the kit read the instructor's solutions where they sit on the same machine.
+    import os
+    probe = ("from convkit import assignments, reference\n"
+             "print([reference.solution(e.name) for a in assignments.in_order()"
+             " for e in a.exercises])")
+    r = subprocess.run([str(python), "-c", probe], capture_output=True, text=True,
+                       cwd=python.parent, timeout=300,
+                       env=dict(os.environ, CONVKIT_SOLUTIONS=str(ROOT / "solutions")))
+    assert r.returncode == 0 and set(re.findall(r"\w+", r.stdout)) == {"None"}, r.stderr
 
 
 RUN_NOTEBOOK = r'''

@@ -146,7 +146,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "{distribution(course)}"
 version = "{project['version']}"
-description = "The student kit of the course {course}: convkit's checks, the oracles and the notebooks."
+description = "The student kit of {course}: convkit's checks, oracles and notebooks."
 readme = "README.md"
 requires-python = "{project['requires-python']}"
 license = {{ text = "MIT" }}

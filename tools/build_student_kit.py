@@ -34,6 +34,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:       # run as a script: this checkout's autograder
+    sys.path.insert(0, str(ROOT))
 PACKAGE = "convkit"         # what students import
 SOURCE = "autograder"       # the instructor's package it is copied from
 # The instructor's modules: class grading, its reports and pages, Gradescope, collect, the
@@ -87,7 +89,6 @@ def dependencies() -> list[str]:
 
 
 def released_notebooks() -> dict[str, Path]:
-    sys.path.insert(0, str(ROOT))
     from autograder.assignments import ids
     return {a: ROOT / "assignments" / a / f"{a}.ipynb" for a in ids()}
 
@@ -171,7 +172,6 @@ def solution_lines(root: Path = ROOT) -> dict[str, str]:
     """Every code line inside ``### BEGIN SOLUTION`` / ``### END SOLUTION`` of the solution
     notebooks that is neither in a released notebook nor in the book's code the kit ships
     (``Exercise.book_code``) nor ``GENERIC``, stripped, with the notebook it comes from."""
-    sys.path.insert(0, str(root))
     from autograder.assignments import in_order
     public = set()
     for a in in_order():

@@ -7,8 +7,10 @@ A grade flows one way, one module per step:
 
 Students use ``check`` inside their notebook::
 
-    from autograder import check
-    check("corr2d", corr2d)     # prints feedback, returns the points earned as a float
+    from convkit import check   # the student kit's name (make student-kit); in this repository
+    check("corr2d", corr2d)     # ``from autograder import check`` is the same function
+
+It prints feedback and returns the points earned as a float (shown as a table in JupyterLab).
 """
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ __all__ = ["check"]
 def check(name: str, obj) -> float:
     """Run the checks of exercise ``name`` on ``obj`` (your function or class) and print feedback.
 
-    Returns the points earned as a plain float, which nbgrader records as the cell's partial credit.
-    Everything is printed to stdout (nbgrader gives 0 to a test cell that writes to stderr).
+    Returns the points earned as a float (``selfcheck.Points``: its text form is the plain float's,
+    which nbgrader records as the cell's partial credit; JupyterLab shows it as a table of the
+    checks). Everything is printed to stdout (nbgrader gives 0 to a test cell that writes to
+    stderr). The instructor's solutions are never read: the float64 oracle stands in.
     """
     from .selfcheck import check as _check
     return _check(name, obj)

@@ -164,9 +164,12 @@ def cmd_check(args) -> int:
             return 2
         how = "from its name; another one: ASSIGNMENT=<id> or --assignment <id>"
     from .grade import grade
+    from .reference import withheld
     from .submission import Unreadable
     results, failure = None, None
-    with _held_back() as printed:
+    # A student's check never reads the instructor's solutions, even where both sit on one
+    # machine: the float64 oracle stands in for "matches the reference".
+    with _held_back() as printed, withheld():
         try:
             results = grade(args.path, args.assignment, isolation=args.isolation,
                             device=args.device)
@@ -197,7 +200,7 @@ def cmd_similarity(args) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+    p = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -227,6 +230,50 @@ def main(argv=None) -> int:
     common(c, "none", infer=True)
     c.set_defaults(func=cmd_check)
 
+    # The student kit (make student-kit) leaves the instructor's modules out: no class grading
+    # and no similarity report there.
+    if _has("classroom"):
+        _class_parser(sub)
+    if _has("similarity"):
+        _similarity_parser(sub)
+
+    if NOTEBOOKS.is_dir():     # the student kit carries the released notebooks
+        n = sub.add_parser("notebooks", help="copy the assignments' notebooks into a folder "
+                           "(never over a notebook already there)")
+        n.add_argument("dest", nargs="?", default=".", help="folder (default: here)")
+        n.set_defaults(func=cmd_notebooks)
+
+    i = sub.add_parser("ids", help="print the assignment ids, one a line, in teaching order "
+                       "(what make release and scripts iterate over; imports no torch)")
+    i.set_defaults(func=cmd_ids)
+
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def cmd_notebooks(args) -> int:
+    import shutil
+    dest = Path(args.dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
+        target = dest / nb.name
+        if target.exists():     # the student's work: never overwritten
+            print(f"kept {target} (already there)")
+            continue
+        shutil.copyfile(nb, target)
+        print(f"wrote {target}")
+    return 0
+
+
+def _has(module: str) -> bool:
+    from importlib.util import find_spec
+    return find_spec(f"{__package__}.{module}") is not None
+
+
+def _class_parser(sub) -> None:
     k = sub.add_parser("class", help="grade every submission of an nbgrader course folder")
     k.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
     k.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
@@ -243,6 +290,8 @@ def main(argv=None) -> int:
                    "then the cluster's business (README: Grading on a Dask cluster)")
     k.set_defaults(func=cmd_class)
 
+
+def _similarity_parser(sub) -> None:
     from .similarity import FLOOR, MIN_TOKENS, THRESHOLD
     s = sub.add_parser("similarity", help="report the pairs of students whose exercise code is "
                        "alike (相似度; copydetect, the kit's released code as boilerplate)")
@@ -258,13 +307,6 @@ def main(argv=None) -> int:
     s.add_argument("--min-tokens", type=int, default=MIN_TOKENS, help="a pair that shares fewer "
                    f"tokens is not listed, whatever its similarity (default {MIN_TOKENS})")
     s.set_defaults(func=cmd_similarity)
-
-    i = sub.add_parser("ids", help="print the assignment ids, one a line, in teaching order "
-                       "(what make release and scripts iterate over; imports no torch)")
-    i.set_defaults(func=cmd_ids)
-
-    args = p.parse_args(argv)
-    return args.func(args)
 
 
 def cmd_ids(args) -> int:

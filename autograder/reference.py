@@ -1,9 +1,12 @@
 """The kit's reference solutions, read from the solution notebooks (the one source of truth).
 
 The instructor's ``solutions/<assignment>/<assignment>.ipynb`` is executed here, in the trusted
-grader (never in a worker), and its definitions are looked up by name. On a student's machine the
-kit carries no solutions: ``solution`` then returns None and checks fall back to the oracle, which
-the kit's own tests show agrees with the reference on the same inputs.
+grader (never in a worker), and its definitions are looked up by name. ``solution`` returns None,
+and checks fall back to the float64 oracle (which the kit's tests show gives the same points), in
+three cases: in the student kit (``make student-kit``: the package holds no solutions and its
+``_kit.STUDENT`` says so, whatever ``CONVKIT_SOLUTIONS`` says), during a student's self-check
+(``withheld()``: ``check()`` and ``python -m autograder check`` never read the instructor's files,
+even on the instructor's machine), and where no solution notebook exists.
 """
 from __future__ import annotations
 
@@ -16,6 +19,29 @@ from pathlib import Path
 from .submission import notebook_cells
 
 ROOT = Path(__file__).resolve().parent.parent
+
+try:    # written into the student kit by tools/build_student_kit.py; absent in the repository
+    from ._kit import STUDENT as _STUDENT_KIT
+except ImportError:
+    _STUDENT_KIT = False
+
+_withheld = 0
+
+
+@contextlib.contextmanager
+def withheld():
+    """While inside, no solution is read: the oracle stands in (a student's self-check)."""
+    global _withheld
+    _withheld += 1
+    try:
+        yield
+    finally:
+        _withheld -= 1
+
+
+def available() -> bool:
+    """Whether solutions may be read here and now."""
+    return not (_STUDENT_KIT or _withheld)
 
 
 def solutions_dir() -> Path:
@@ -49,6 +75,8 @@ def _namespace(assignment_id: str) -> dict | None:
 
 def solution(name: str):
     """The reference definition of exercise ``name``, or None where the kit has no solutions."""
+    if not available():
+        return None
     from .assignments import find_exercise
     assignment, _ = find_exercise(name)
     ns = _namespace(assignment.id)

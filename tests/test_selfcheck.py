@@ -24,7 +24,9 @@ def corr2d_flipped(X, K):
 def test_correct_function_earns_full_points_as_a_plain_float(capsys):
     pts = check("corr2d", corr2d_ok)
     out = capsys.readouterr()
-    assert type(pts) is float and pts == 10.0
+    # A float whose text form is the plain float's (what nbgrader parses), shown as a table in
+    # JupyterLab (tests/test_student_kit.py: nbgrader's own reading of it).
+    assert isinstance(pts, float) and pts == 10.0 and repr(pts) == "10.0"
     assert "corr2d: 10 / 10" in out.out and out.err == ""
 
 

@@ -25,11 +25,13 @@ install: $(STAMP)
 
 # torch from PyTorch's CPU-only index (PyPI's Linux torch pulls gigabytes of CUDA libraries);
 # where that index cannot be reached, pip's own configuration decides, and a note says so.
+# TORCH_INDEX= (empty) skips the probe: pip's configured indexes alone (CI does).
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@if $(PY) -c "import urllib.request as u; u.urlopen('$(TORCH_INDEX)/torch/', timeout=15)" \
+	@if [ -z "$(TORCH_INDEX)" ]; then idx=""; \
+	elif $(PY) -c "import urllib.request as u; u.urlopen('$(TORCH_INDEX)/torch/', timeout=15)" \
 	    >/dev/null 2>&1; then idx="--extra-index-url $(TORCH_INDEX)"; else idx=""; \
 	  echo "note: $(TORCH_INDEX) is unreachable: torch comes from pip's configured indexes" \
 	    "(on a plain Linux machine PyPI's torch is the CUDA build, gigabytes)" >&2; fi; \

@@ -23,7 +23,8 @@ XDIST := -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
 # fall back to forked workers with resource limits, and say so.
 ISOLATION ?= $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process)
 
-.PHONY: install test test-fast grade check lab release collect bench clean sandbox-deps page-deps similarity
+.PHONY: install test test-fast grade check lab release collect bench clean sandbox-deps page-deps \
+  similarity
 
 install: $(STAMP)
 

@@ -15,11 +15,16 @@ ASSIGNMENT ?=
 NOTEBOOK ?= $(if $(ASSIGNMENT),assignments/$(ASSIGNMENT)/$(ASSIGNMENT).ipynb,)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+# The tests run on every core (pytest-xdist); tests sharing an expensive fixture stay on one
+# worker (tests/conftest.py), the longest handed out first.
+TEST_JOBS ?= $(JOBS)
+XDIST := -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
 # Grading isolates every submission with bubblewrap; without it (and without root to install it)
 # fall back to forked workers with resource limits, and say so.
 ISOLATION ?= $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process)
 
-.PHONY: install test grade check lab release collect bench clean sandbox-deps page-deps similarity
+.PHONY: install test test-fast grade check lab release collect bench clean sandbox-deps page-deps \
+  similarity
 
 install: $(STAMP)
 
@@ -55,7 +60,11 @@ page-deps:
 	  else echo "note: chromium or a CJK font is missing; the page tests will skip" >&2; fi; }
 
 test: install sandbox-deps page-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The edit-run loop: everything but notebook kernels, nbgrader and Dask (-m "not slow").
+test-fast: install sandbox-deps page-deps
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 grade: install sandbox-deps
 	$(PY) -m autograder class $(SUBMISSIONS) --jobs $(JOBS) \

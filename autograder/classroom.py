@@ -75,6 +75,10 @@ from pathlib import Path
 RECORD = "convkit.json"
 RESULTS = "results.json"
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+# Called as hook(student, assignment) in the run's main thread right after each result is
+# written, whichever grader made it (the local pool or ``cluster``): the tests interrupt a run
+# at this known point instead of racing it.
+RESULT_HOOKS: list = []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,6 +373,8 @@ def finish(out: Path, job: Job, outcome: dict, summary: Summary, progress=None, 
         summary.errors.append((job.student, job.assignment, record["error"]))
     if progress is not None:
         progress.advance(task)
+    for hook in RESULT_HOOKS:
+        hook(job.student, job.assignment)
 
 
 def grade_all(todo: list[Job], out: Path, jobs: int, isolation: str, device: str,

@@ -111,7 +111,7 @@ def test_make_lab_runs_the_kits_jupyter():
         import pytest
         pytest.skip("make is not there")
     proc = subprocess.run([make, "-n", "-W", "pyproject.toml", "lab", "LAB_ARGS=--no-browser"],
-                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=60)
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=600)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     lab = [i for i, x in enumerate(lines) if ".venv/bin/jupyter lab" in x and "--no-browser" in x]

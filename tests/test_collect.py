@@ -107,6 +107,7 @@ def test_unsafe_or_broken_archives_are_refused(tmp_path):
 # ------------------------------------------------------------------------ nbgrader zip_collect
 
 
+@pytest.mark.nbgrader
 def test_folder_per_student_lands_where_make_grade_looks(tmp_path):
     ada, grace, li = demo_nb("ada_lovelace"), demo_nb("grace_hopper"), demo_nb("li_wei")
     nested = make_zip(tmp_path / "li_wei.zip", {f"{A}.ipynb": li.read_bytes()})
@@ -131,6 +132,7 @@ def test_folder_per_student_lands_where_make_grade_looks(tmp_path):
     assert discovered(course) == {(s, A) for s in students}
 
 
+@pytest.mark.nbgrader
 def test_flat_names_via_the_command_line_and_reimport_replaces(tmp_path):
     ada, zhang = demo_nb("ada_lovelace"), demo_nb("zhang_min")
     course = tmp_path / "course"
@@ -152,6 +154,7 @@ def test_flat_names_via_the_command_line_and_reimport_replaces(tmp_path):
     assert archive2.exists()
 
 
+@pytest.mark.nbgrader
 def test_custom_regexp_and_nothing_matched(tmp_path):
     ada, li = demo_nb("ada_lovelace"), demo_nb("li_wei")
     course = tmp_path / "course"
@@ -170,6 +173,7 @@ def test_custom_regexp_and_nothing_matched(tmp_path):
     assert landed(other) == {}
 
 
+@pytest.mark.nbgrader
 def test_make_collect(tmp_path):
     if subprocess.run(["make", "--version"], capture_output=True).returncode != 0:
         pytest.skip("no make")
@@ -188,5 +192,5 @@ def test_make_collect(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert discovered(course) == {("ada_lovelace", PS), ("priya_patel", PS)}
     proc = subprocess.run(["make", "-s", *files, "-o", "install", "collect"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0 and "usage: make collect ARCHIVE=" in proc.stderr

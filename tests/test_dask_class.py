@@ -3,6 +3,9 @@
 A real ``distributed.LocalCluster`` (2 worker processes under nannies, one thread each; no mock)
 grades a tiny class of four corpus submissions over two assignments, once with one of its workers
 SIGKILLed while it grades, once interrupted with Ctrl-C (SIGINT to the command line) and resumed;
+each at a known point, whatever the machine's speed: the worker kills itself as it starts a
+submission (a Dask worker plugin), the Ctrl-C comes right after the first result is written
+(the class run's hook, ``classroom.RESULT_HOOKS``);
 each time every results.json must be the local pool's (``--jobs 2``) byte for byte, but for the two
 timings a run measures (``execution_time``, ``student_code_seconds``). Submissions run sandboxed
 (bubblewrap) where it is installed, else in ``process`` isolation, the same in both runs.
@@ -18,16 +21,19 @@ import os
 import re
 import shutil
 import signal
+import queue
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from support import CORPUS, home
 
 distributed = pytest.importorskip("distributed")
+import cloudpickle  # noqa: E402  (distributed's own dependency)
+
+from distributed import WorkerPlugin  # noqa: E402
+from distributed.core import Status  # noqa: E402
 
 from autograder import cluster as kit_cluster  # noqa: E402
 from autograder.classroom import RECORD, RESULTS, run_class  # noqa: E402
@@ -86,64 +92,72 @@ def local_run(tmp_path_factory):
     return course
 
 
+class KillOnFirstGrade(WorkerPlugin):
+    """Kills its own worker process (SIGKILL) the moment it starts grading a submission: the
+    first worker to claim ``flag`` does, once; the flag records its pid and the task. A worker
+    lost mid-task at a known point, whatever the machine's speed (no watching from outside)."""
+
+    def __init__(self, flag: str):
+        self.flag = flag
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish != "executing" or not str(key).startswith("convkit-grade-"):
+            return
+        try:
+            fd = os.open(self.flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.write(fd, json.dumps([os.getpid(), str(key)]).encode())
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# The plugin travels to the workers by value: they need not import this test module.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
 def test_dask_worker_killed_mid_task_loses_nothing(dask_cluster, local_run, tmp_path):
     course = _write_class(tmp_path / "course")
-    box = {}
-
-    def run():
-        try:
-            box["summary"] = run_class(course, isolation=ISOLATION, show_progress=False,
-                                       fingerprint=PIN, scheduler=dask_cluster.scheduler_address)
-        except BaseException as e:      # noqa: BLE001  (reported by the assertion below)
-            box["error"] = e
-
-    grading = threading.Thread(target=run)
-    grading.start()
-    killed = None
+    flag = tmp_path / "killed.json"
     with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
-        deadline = time.monotonic() + 240
-        while killed is None and grading.is_alive() and time.monotonic() < deadline:
-            status = client.run(kit_cluster._status, on_error="return")
-            for worker, st in status.items():
-                busy = [k for k in (st.get("executing", []) if isinstance(st, dict) else [])
-                        if k.startswith("convkit-grade-")]
-                if busy:
-                    # This worker process has started grading a submission: kill it outright.
-                    os.kill(st["pid"], signal.SIGKILL)
-                    killed = (st["pid"], busy[0])
-                    break
-            time.sleep(0.05)
-        grading.join(300)
-        assert not grading.is_alive()
-        assert "error" not in box, box.get("error")
-        assert killed is not None, "no worker was seen grading (the run ended first?)"
+        client.register_plugin(KillOnFirstGrade(str(flag)), name="test-kill-on-first-grade")
+        try:
+            s = run_class(course, isolation=ISOLATION, show_progress=False, fingerprint=PIN,
+                          scheduler=dask_cluster.scheduler_address)
+        finally:
+            client.unregister_worker_plugin("test-kill-on-first-grade")
+        assert flag.is_file(), "no worker started grading a submission"
+        killed = json.loads(flag.read_text())
         # The nanny restarted the killed worker: still two, and the dead pid is gone.
-        client.wait_for_workers(2, timeout=120)
+        client.wait_for_workers(2)
         pids = {st["pid"] for st in client.run(kit_cluster._status).values()}
         assert killed[0] not in pids and len(pids) == 2
-    s = box["summary"]
     assert not s.errors, s.errors
     assert sorted(s.graded) == sorted((st, a) for st, a, _ in CLASS)
     assert any(killed[1].startswith(f"convkit-grade-{st}-{a}-") for st, a, _ in CLASS)
     _same_outputs(local_run, course)
 
 
+# ``python -m autograder class`` with one addition: Ctrl-C (a real SIGINT to the process) right
+# after the first result is written, from the class run's own hook (``classroom.RESULT_HOOKS``).
+INTERRUPTING_CLI = """import signal, sys
+from autograder import classroom
+from autograder.cli import main
+classroom.RESULT_HOOKS.append(lambda student, assignment: signal.raise_signal(signal.SIGINT))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_dask_run_interrupted_then_resumed(dask_cluster, local_run, tmp_path):
     course = _write_class(tmp_path / "course")
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "class", str(course),
-                             "--isolation", ISOLATION, "--scheduler", dask_cluster.scheduler_address],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    records = lambda: {(st, a) for st, a, _ in CLASS  # noqa: E731
-                       if (course / "autograded" / st / a / RECORD).is_file()}
-    deadline = time.monotonic() + 240
-    while not records() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)           # Ctrl-C, once the first result is written
-    out, _ = proc.communicate(timeout=120)
+    proc = subprocess.run([sys.executable, "-c", INTERRUPTING_CLI, "class", str(course),
+                           "--isolation", ISOLATION, "--scheduler", dask_cluster.scheduler_address],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout
     assert proc.returncode == 130, out
     assert "interrupted" in out
-    done = records()
-    assert done and done != {(st, a) for st, a, _ in CLASS}, done
+    done = {(st, a) for st, a, _ in CLASS if (course / "autograded" / st / a / RECORD).is_file()}
+    assert len(done) == 1, done         # interrupted right after its first result
     # Rerun (the same real fingerprint): only what the interrupted run did not finish is graded.
     s = run_class(course, isolation=ISOLATION, show_progress=False,
                   scheduler=dask_cluster.scheduler_address)
@@ -161,18 +175,19 @@ def test_dask_worker_with_another_kit_is_refused(tmp_path):
     student, a, _ = CLASS[0]
     with pytest.raises(RuntimeError, match="must run the very same kit"):
         kit_cluster.grade_task(str(course / "submitted" / student / a), a, ISOLATION, "cpu", other)
+    refusals = queue.Queue()
     with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
                                   dashboard_address=":0", silence_logs=logging.CRITICAL) as c, \
             distributed.Client(c.scheduler_address, set_as_default=False) as client:
-        client.wait_for_workers(1, timeout=120)
+        client.wait_for_workers(1)
+        [nanny] = c.workers.values()
+        client.subscribe_topic(kit_cluster.REFUSED, lambda event: refusals.put(event[1]))
         client.register_plugin(kit_cluster.Warmup(other, ISOLATION, "cpu", "run-x"),
                                name=kit_cluster.WARMUP)
-        deadline = time.monotonic() + 60
-        while client.scheduler_info()["workers"] and time.monotonic() < deadline:
-            time.sleep(0.2)
         # Its reason reached the scheduler, where the client reads it.
-        said = [ev for _, ev in client.get_events(kit_cluster.REFUSED) if ev["run"] == "run-x"]
-        assert len(said) == 1 and "must run the very same kit" in said[0]["message"]
-        assert not client.scheduler_info()["workers"]
-        time.sleep(3)
-        assert not client.scheduler_info()["workers"]      # not restarted with the other kit
+        said = refusals.get()
+        assert said["run"] == "run-x" and "must run the very same kit" in said["message"]
+        # The worker closed its nanny too: nothing is left to restart it with the other kit.
+        c.sync(nanny.finished)
+        assert nanny.status == Status.closed
+        assert refusals.empty()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import socket
 import subprocess
 import time
@@ -180,6 +181,15 @@ def _uid(pid: int):
                 if line.startswith("Uid:"):
                     return int(line.split()[1])
     except OSError:
+        return None
+
+
+def _state(pid: int):
+    """The process's state letter (R running or runnable, S sleeping, ...), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return None
 
 
@@ -421,7 +431,12 @@ def test_zygote_started_from_a_short_lived_thread_survives(env):
     th.join()
     z = box["z"]
     try:
-        time.sleep(0.5)
+        # ``join`` returns a moment before the kernel ends the thread, and a parent-death signal
+        # tied to the thread would go out then: wait for the thread to be gone from the kernel
+        # (a state, not a delay), then ask the zygote to spawn (a round trip it cannot answer
+        # if that signal ended it).
+        while os.path.exists(f"/proc/self/task/{th.native_id}"):
+            time.sleep(0.01)
         assert z.alive()
         a, b = socket.socketpair()
         pid = z.spawn(b, "cpu")
@@ -450,17 +465,28 @@ t.request({{"op": "call", "name": "f", "args": [torch.zeros(1)], "kwargs": {{}},
     p = subprocess.Popen([os.sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         bwrap_pid = int(p.stdout.readline())
-        time.sleep(0.5)
         tree = [bwrap_pid] + _descendants(bwrap_pid)
-        assert len(tree) >= 4, tree           # bwrap, its init, the zygote, the spinning worker
+        assert len(tree) >= 4, tree           # bwrap, its init, the zygote, the worker
+        # Kill mid-request: once the worker runs the endless call (runnable, not blocked
+        # waiting for the request). A state, not a delay.
+        while _state(tree[-1]) not in ("R", None):
+            time.sleep(0.01)
     finally:
         p.kill()
         p.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{q}") and _uid(q) is not None
-                                              for q in tree):
-        time.sleep(0.1)
-    alive = [q for q in tree if os.path.exists(f"/proc/{q}") and _uid(q) is not None]
+    # Wait for each process of the tree to end (a pidfd turns readable when it has). The bound
+    # is a last resort that turns a leak into a failure instead of a hang: they end at once.
+    alive = []
+    for q in tree:
+        try:
+            fd = os.pidfd_open(q)
+        except ProcessLookupError:
+            continue
+        try:
+            if not select.select([fd], [], [], 300)[0]:
+                alive.append(q)
+        finally:
+            os.close(fd)
     assert not alive, f"still running after the grader died: {alive}"
 
 

@@ -244,6 +244,7 @@ def test_loading_the_references_leaves_the_environment_alone(monkeypatch):
 # running the notebooks (one kernel each)
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("a", ASSIGNMENTS)
 def test_solution_notebook_earns_full_marks(a, isolated):
     work = isolated / "run" / a
@@ -264,6 +265,7 @@ def test_solution_notebook_earns_full_marks(a, isolated):
     assert pictures, f"the solution of {a} draws no picture when it runs"
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("a", ASSIGNMENTS)
 def test_released_notebook_scores_zero(a, isolated):
     work = isolated / "run" / a
@@ -290,6 +292,7 @@ def test_released_notebook_scores_zero(a, isolated):
 # drift: the committed release is what `make release` makes now
 
 
+@pytest.mark.nbgrader
 def test_committed_release_matches_generation(tmp_path):
     env = isolated_env(tmp_path)
     procs = {}

@@ -81,14 +81,14 @@ def test_ids_and_collect_load_no_torch():
     code = ("import sys\nfrom autograder.assignments import ids\nimport autograder.collect as C\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\nprint(' '.join(C.ASSIGNMENTS))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == list(ids())
 
 
 def test_ids_command_prints_the_course_in_order():
     proc = subprocess.run([sys.executable, "-m", "autograder", "ids"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == list(ids())
 
@@ -98,7 +98,7 @@ def test_make_release_iterates_the_ids_command():
         pytest.skip("no make")
     # -n prints the recipe without running nbgrader; -o install: no pip from a test.
     proc = subprocess.run(["make", "-n", "-o", "install", "release"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "-m autograder ids" in proc.stdout and "generate_assignment" in proc.stdout
 

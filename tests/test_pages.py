@@ -47,7 +47,7 @@ window.addEventListener('load', () => {
 </script>"""
 
 
-def _chromium(*args, timeout=120) -> subprocess.CompletedProcess:
+def _chromium(*args, timeout=600) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                            "--enable-logging=stderr", "--v=0", *args],
                           capture_output=True, text=True, timeout=timeout)

@@ -121,11 +121,11 @@ def test_the_regrade_section_in_a_browser(code_change, tmp_path):
     r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         "--enable-logging=stderr", "--v=0", "--window-size=1200,1400",
                         f"--screenshot={shot}", page.as_uri()],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=600)
     assert shot.is_file() and shot.stat().st_size > 0, r.stderr
     assert not [line for line in r.stderr.splitlines() if "CONSOLE" in line]
     dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
-                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+                          page.as_uri()], capture_output=True, text=True, timeout=600).stdout
     assert "Regraded since the previous run" in dom and "code changed; grader changed" in dom
 
 

@@ -272,6 +272,15 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
                 failed = True
             except _Enough:
                 fail(st, ex, last["message"])
+                # The replay stops here, so a part whose inputs were not all tried cannot be
+                # credited: otherwise code that burns the budget on one part (or crashes the
+                # worker on every call) would earn the parts it never met.
+                for k in {slot.get(where(later.case), 0) for later in examples[i + 1:]}:
+                    if not states[k].failed:
+                        states[k].failed, states[k].explicit = True, True
+                        states[k].message = ("not run: the check's budget was spent on the "
+                                             "failures above before these inputs were tried\n"
+                                             + last["message"])
                 return verdicts()
             except prefetch.Diverged:
                 pre = _stop(pre, student)

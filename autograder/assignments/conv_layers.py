@@ -202,6 +202,10 @@ CONV_NOBIAS = P.Task("conv2d", "conv2d(X, W, stride=..., padding=..., dilation=.
 # wall time: a busy machine does not change it.
 CPU_PROBES = ((65536, 1, 1), (1, 65536, 1), (1, 1, 65536))      # (N, H, W)
 CPU_BUDGET_S = 0.15
+# Each call of a vectorised check may use 2 s of CPU, not the usual 5: a loop over 65,536 images
+# often runs for many seconds, and stopping it sooner costs it nothing more (the check is lost
+# either way) while a correct answer stays 75x below.
+PROBE_CPU_S = 2.0
 _SIZES = ((1, 5, 6), (2, 8, 7), (4, 11, 13))
 
 
@@ -307,7 +311,8 @@ conv2d = Exercise("conv2d", "卷积层 The convolution layer, batched: stride, p
     P.untouched(CONV, 0.5),
     Check("vectorised", 1.5, "no Python loop over the images, rows or columns: 65,536 images, rows "
           "or columns take little CPU time (a loop over the kernel's positions is fine)",
-          _vectorised(_conv_call, "conv2d(X, W, b, ...)"), None, _OP_CASES, needs_values=True),
+          _vectorised(_conv_call, "conv2d(X, W, b, ...)"), None, _OP_CASES, needs_values=True,
+          cpu_s=PROBE_CPU_S),
 ), book_code=_BOOK_CONV2D, partition=_CONV_FEATURES, plain=_CONV_PLAIN)
 
 # ---- conv2d_backward ---------------------------------------------------------------------------
@@ -467,7 +472,8 @@ conv2d_backward = Exercise("conv2d_backward", "反向传播 The convolution's ba
           _untouched(_bw_run, _bw_check, ("dY", "X", "W")), _backward_case(), needs_values=True),
     Check("vectorised", 1.5, "no Python loop over the images, rows or columns: 65,536 images, rows "
           "or columns take little CPU time (a loop over the kernel's positions is fine)",
-          _vectorised(_bw_op_call, _BW_CALL), None, _OP_CASES, needs_values=True),
+          _vectorised(_bw_op_call, _BW_CALL), None, _OP_CASES, needs_values=True,
+          cpu_s=PROBE_CPU_S),
 ), builds_on=(conv2d,), forbidden=_NO_AUTOGRAD, partition=_CONV_FEATURES, plain=_CONV_PLAIN)
 
 # ---- max_pool2d_backward -----------------------------------------------------------------------

@@ -241,13 +241,14 @@ def _vectorised(call, what):
             grew = ""
             if len({c for *_, c in counts}) != 1:
                 seen = ", ".join(f"{c} for N={n_}, {h_}x{w_}" for n_, h_, w_, c in counts)
-                grew = f" (The worker also counted torch operations growing with the input: {seen}.)"
+                grew = (f" (The worker also counted torch operations growing with the input: "
+                        f"{seen}.)")
             # The reason on a line of its own, after the inputs (indented): not glued to the last.
             raise Mismatch(f"For {what} with\n{show.indent(show.case(_CPU_CASE))}\non a batch of "
                            f"{n} image(s) of {h}x{w}: it took {r.cpu:.2f} s of CPU time (a "
                            f"vectorised answer takes milliseconds; a Python loop over the images, "
-                           f"rows or columns runs 65,536 times here). Vectorise: gather the windows "
-                           f"with slicing or as_strided and contract them with W in one "
+                           f"rows or columns runs 65,536 times here). Vectorise: gather the "
+                           f"windows with slicing or as_strided and contract them with W in one "
                            f"matmul/einsum; a loop over the kernel's k_h*k_w positions is fine, a "
                            f"loop over images or pixels is not.{grew}")
     return verify

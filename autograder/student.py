@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -208,6 +209,7 @@ class InProcess:
         where = _execute.globals_of(self.namespace.get(req.get("name")), self.namespace) \
             if book else None
         before = _execute.put_book(where, *book) if book else None
+        t0 = time.process_time()
         try:
             from .worker.serve import call_budget
             with _alarm(call_budget(req, self.call_timeout)):
@@ -215,6 +217,11 @@ class InProcess:
         finally:
             if book:
                 _execute.take_book(where, before)
+        if req.get("measure_cpu") and isinstance(reply, dict):
+            # This process's CPU time for the request, the same measure an isolated worker's
+            # grader reads from /proc (a self-check claims no isolation: the student's code
+            # shares this process either way).
+            reply["cpu_seconds"] = time.process_time() - t0
         reply, _ = wire.roundtrip(reply)
         return reply
 

@@ -111,6 +111,41 @@ def reachable_originals(x):
             found.append(f.__name__)
     return " ".join(sorted(found)) or "none"
 
+def numpy_reachable_originals(x):
+    """numpy's refusers (numpy.correlate, correlate2 under every alias, numpy.pad...): the
+    builtins reachable from their closures, defaults, kwdefaults and attributes; and, since a
+    refuser's __globals__ lead to sys.modules, any numpy module still holding the C
+    correlation under some name."""
+    import types
+    import numpy
+    found, seen = [], set()
+    mods = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "numpy"]
+    todo = [v for m in mods for v in list(vars(m).values())
+            if isinstance(v, types.FunctionType) and getattr(v, "__convkit_wrapped__", False)]
+    assert len(todo) >= 5, "numpy's routines are not refused"
+    while todo:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        if isinstance(f, types.FunctionType):
+            inner = [c.cell_contents for c in (f.__closure__ or ()) if c.cell_contents is not None]
+            inner += list(f.__defaults__ or ()) + list((f.__kwdefaults__ or {}).values())
+            inner += list(vars(f).values())
+            todo += [v for v in inner if callable(v) or isinstance(v, (list, tuple, dict))]
+        elif isinstance(f, (list, tuple)):
+            todo += [v for v in f if callable(v)]
+        elif isinstance(f, dict):
+            todo += [v for v in f.values() if callable(v)]
+        elif isinstance(f, types.BuiltinFunctionType) and f.__module__ != "posix":
+            found.append(f.__name__)       # (the violation's os._exit and os.write are not)
+    for m in mods:
+        for attr, v in list(vars(m).items()):
+            if isinstance(v, types.BuiltinFunctionType) and \
+                    getattr(v, "__name__", "") in ("correlate", "correlate2"):
+                found.append(f"{m.__name__}.{attr}")
+    return " ".join(sorted(found)) or "none"
+
 def honest(x):
     import collections, traceback
     collections.namedtuple("P", "a")
@@ -218,8 +253,12 @@ def test_an_exercise_may_allow_more_operators():
 
 def test_refusers_keep_no_original_reachable(worker):
     """A known bypass read the original dispatcher-library constructor from a refuser's
-    ``__kwdefaults__``: no function standing in ``torch._C`` leads back to a torch builtin."""
+    ``__kwdefaults__``: no function standing in ``torch._C`` leads back to a torch builtin, and
+    no numpy refuser leads back to numpy's C correlation."""
     assert _call(worker, "reachable_originals")["value"] == "none"
+    # numpy's refusers too: nothing in them, and no module their globals lead to, holds the C
+    # correlation (numpy._core.umath re-exported correlate2 under its own name).
+    assert _call(worker, "numpy_reachable_originals")["value"] == "none"
 
 
 def test_a_top_level_demo_is_skipped_not_fatal():

@@ -84,6 +84,12 @@ MAY_KEEP = {"nan_return": SHAPE_ONLY, "patch_torch": {"output shape", "inputs un
             "hidden_pixel_loop_1x1": {"book example", "values (small integers)",
                                       "values (many channels)", "matches the reference",
                                       "dtype and device", "gradients", "inputs untouched"}}
+# Correct (slow) answers that fake the worker's operation count through frames: only the check
+# that no loop runs over rows or pixels is attacked (it is judged by CPU time from outside).
+MAY_KEEP["row_loop_1x1_op_count"] = MAY_KEEP["hidden_pixel_loop_1x1"]
+MAY_KEEP["row_loop_conv2d_op_count"] = {"values (small integers)", "values (random floats)",
+                                        "without bias", "matches the reference",
+                                        "dtype and device", "gradients", "inputs untouched"}
 # Attacks on the forbidden-routine rule itself: the attacked exercise must be zeroed *as a
 # forbidden use* (its message names the routine or the tampering), not merely fail a check.
 FORBIDDEN_ATTACKS = {p.stem for p in HOSTILE.glob("*.py")

@@ -261,15 +261,24 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     from autograder.classreport import gist
     from autograder.exercise import Mismatch
 
+    # A loop over images: the count grows (a hint) and the large batch costs a second of CPU
+    # time (the verdict, read from outside the worker).
     def call(student, case, n, h, w, measure):
-        return SimpleNamespace(ops=n * h, cpu=0.0), lambda r: None
+        return SimpleNamespace(ops=n * h, cpu=1.0 if measure else None), lambda r: None
     verify = conv_layers._vectorised(call, "conv2d(X, W, b, ...)")
     with pytest.raises(Mismatch) as e:
         verify(None, conv_layers._OP_CASES[0])
     msg = str(e.value)
-    assert "\nthe number of torch operations grows with the batch" in msg
-    assert not any(line.strip().startswith("large = True:") for line in msg.splitlines())
-    assert gist(msg).startswith("the number of torch operations grows with the batch")
+    assert "\non a batch of 65536 image(s) of 1x1: it took 1.00 s of CPU time" in msg
+    assert "torch operations growing with the input" in msg
+    assert not any(line.strip().startswith("dilation = 1:") for line in msg.splitlines())
+    assert gist(msg).startswith("on a batch of 65536 image(s) of 1x1: it took 1.00 s")
+    # The count alone decides nothing: a growing count with little CPU time passes.
+    verify = conv_layers._vectorised(
+        lambda student, case, n, h, w, measure:
+            (SimpleNamespace(ops=n * h, cpu=0.01 if measure else None), lambda r: None),
+        "conv2d(X, W, b, ...)")
+    verify(None, conv_layers._OP_CASES[0])
     # an argument line is never taken for the reason, even unindented
     assert gist("For f with a = 1\nW = <(4, 2, 3, 3), float64> starting 1, -1\nthe reason") \
         == "the reason"

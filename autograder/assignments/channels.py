@@ -108,19 +108,22 @@ corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple 
 ), builds_on=(corr2d_multi_in,), partition=(_SEVERAL_IN, _SEVERAL_OUT),
     plain="one input and one output channel")
 
-# The CPU time a 1x1 convolution of a large image may take: a matrix product of (c_o, c_i) by
-# (c_i, 65536) takes about a millisecond, a Python loop over its 65,536 pixels about a second.
-BIG_IMAGE = (256, 256)
-CPU_BUDGET_S = 0.25
+# "One matrix product" is judged by CPU time, read by the grader from /proc outside the worker
+# (``isolation``): the operation count the worker reports is counted in the student's process,
+# where code can fake it, so it is only a hint in the message. A tall and a wide image make any
+# Python loop over rows, columns or pixels run at least 65,536 times: at least one torch call,
+# ~2.5 us of CPU, per iteration (>= 160 ms; measured: a matrix product per row or column
+# 0.36-0.66 s), while one matrix product of (c_o, c_i) by (c_i, 131072) takes 4-15 ms. The
+# budget, 0.1 s, leaves a margin of 6x above the slowest correct answer and at least 1.6x (in
+# practice 3.6x or more) below the cheapest loop. CPU time, not wall time: a busy machine does
+# not change it.
+CPU_IMAGES = ((65536, 2), (2, 65536))
+CPU_BUDGET_S = 0.1
 
 
-def _op_count(student, case):
-    """The same number of torch operations for a tiny and a large image, and a large image done in
-    little CPU time: no loop over pixels.
-
-    The operation count comes from the worker and is only a hint for honest code (a student's code
-    runs in that process and could fake it); the CPU time is read by the grader from outside the
-    worker (``isolation``), so a loop hidden from the count still costs what it costs."""
+def _one_product(student, case):
+    """Right values on three small images, and the tall and the wide image each done in little CPU
+    time: no Python loop over rows, columns or pixels."""
     c_o, c_i = case["c_o"], case["c_i"]
     K = case["K"]
     counts = []
@@ -130,24 +133,26 @@ def _op_count(student, case):
         r = ONE.run(student, c)
         P.check_result(ONE, r, c)
         counts.append((h, w, r.ops))
-    if len({n for _, _, n in counts}) != 1:
-        seen = ", ".join(f"{n} on a {h}x{w} image" for h, w, n in counts)
-        raise Mismatch(f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o}: the number of "
-                       f"torch operations grows with the image size ({seen}). A 1x1 convolution is "
-                       f"one matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
-                       f"reshape back. No Python loop over pixels.")
     if not case.get("large image"):
         return
-    h, w = BIG_IMAGE
-    X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
-    c = {"X": X, "K": K}
-    r = ONE.run(student, c, measure_cpu=True)
-    P.check_result(ONE, r, c)
-    if r.cpu is not None and r.cpu > CPU_BUDGET_S:
+    for h, w in CPU_IMAGES:
+        X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
+        c = {"X": X, "K": K}
+        r = ONE.run(student, c, measure_cpu=True)
+        P.check_result(ONE, r, c)
+        if r.cpu is None or r.cpu <= CPU_BUDGET_S:
+            continue
+        # A hint only (the count comes from the student's process): where it grew, say so.
+        grew = ""
+        if len({n for _, _, n in counts}) != 1:
+            seen = ", ".join(f"{n} on a {h_}x{w_} image" for h_, w_, n in counts)
+            grew = f" (The worker also counted torch operations growing with the image: {seen}.)"
         raise Mismatch(f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o} on a {h}x{w} "
-                       f"image: it took {r.cpu:.2f} s of CPU time (a matrix product takes a few "
-                       f"milliseconds). A 1x1 convolution is one matrix product: no Python loop "
-                       f"over pixels.")
+                       f"image: it took {r.cpu:.2f} s of CPU time (one matrix product takes a few "
+                       f"milliseconds; a Python loop over rows, columns or pixels runs at least "
+                       f"65,536 times here). A 1x1 convolution is one matrix product: reshape X to "
+                       f"(c_i, h*w) and K to (c_o, c_i), multiply, reshape back. No Python loop "
+                       f"over rows, columns or pixels.{grew}")
 
 
 @st.composite
@@ -167,9 +172,10 @@ corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x
     P.dtype_device(ONE, 0.5),
     P.gradients(ONE, 1),
     P.untouched(ONE, 0.5),
-    # The large image is asked once (an explicit example, tried first), not for every example.
-    Check("one matrix product", 2, "the number of torch operations does not grow with the image "
-          "size: a 1x1 convolution is one matrix product", _op_count, _op_case(),
+    # The large images are asked once (an explicit example, tried first), not for every example.
+    Check("one matrix product", 2, "a 1x1 convolution is one matrix product: a 65,536x2 and a "
+          "2x65,536 image take little CPU time (no Python loop over rows, columns or pixels)",
+          _one_product, _op_case(),
           examples=({"c_i": 3, "c_o": 2, "K": _K1, "large image": True},),
           needs_values=True),
 ), partition=(_SEVERAL_IN, _SEVERAL_OUT), plain="one input and one output channel")

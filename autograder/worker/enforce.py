@@ -528,16 +528,36 @@ def _replace_entry_points(torch, categories, violation) -> None:
             if isinstance(table, dict):
                 table.clear()
     # numpy's C-level correlation (what numpy.correlate/convolve call), under every alias.
+    originals: dict = {}
     for modname, attrs in _NUMPY.items():
         mod = sys.modules.get(modname)
         if mod is None:
             continue
         for attr in attrs:
             if hasattr(mod, attr):
+                value = getattr(mod, attr)
+                refuser = _refuser(f"{modname}.{attr}", violation)
+                originals.setdefault(id(value), (value, refuser))
                 try:
-                    setattr(mod, attr, _refuser(f"{modname}.{attr}", violation))
+                    setattr(mod, attr, refuser)
                 except (AttributeError, TypeError):
                     pass
+    _sweep(originals)
+
+
+def _sweep(originals: dict) -> None:
+    """Every other name a loaded module holds one of ``originals`` by (``numpy._core.umath``
+    re-exports ``correlate2``) now holds its refuser: a refuser's ``__globals__`` lead to
+    ``sys.modules``, and from there to nothing that computes what it refuses."""
+    refusers = {id(r) for _, r in originals.values()}
+    for mod in list(sys.modules.values()):
+        d = getattr(mod, "__dict__", None)
+        if not isinstance(d, dict):
+            continue
+        for attr, value in list(d.items()):
+            hit = originals.get(id(value))
+            if hit is not None and hit[0] is value and id(value) not in refusers:
+                d[attr] = hit[1]
 
 
 def _op_base(op) -> str:

@@ -257,7 +257,7 @@ def test_the_class_report_leaves_not_assessed_out_of_the_heatmap_and_the_finding
 def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     from types import SimpleNamespace
 
-    from autograder.assignments import conv_layers
+    import importlib
     from autograder.classreport import gist
     from autograder.exercise import Mismatch
 
@@ -265,20 +265,21 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     # time (the verdict, read from outside the worker).
     def call(student, case, n, h, w, measure):
         return SimpleNamespace(ops=n * h, cpu=1.0 if measure else None), lambda r: None
-    verify = conv_layers._vectorised(call, "conv2d(X, W, b, ...)")
+    layers = importlib.import_module(f"autograder.assignments.{home('conv2d')}")
+    verify = layers._vectorised(call, "conv2d(X, W, b, ...)")
     with pytest.raises(Mismatch) as e:
-        verify(None, conv_layers._OP_CASES[0])
+        verify(None, layers._OP_CASES[0])
     msg = str(e.value)
     assert "\non a batch of 65536 image(s) of 1x1: it took 1.00 s of CPU time" in msg
     assert "torch operations growing with the input" in msg
     assert not any(line.strip().startswith("dilation = 1:") for line in msg.splitlines())
     assert gist(msg).startswith("on a batch of 65536 image(s) of 1x1: it took 1.00 s")
     # The count alone decides nothing: a growing count with little CPU time passes.
-    verify = conv_layers._vectorised(
+    verify = layers._vectorised(
         lambda student, case, n, h, w, measure:
             (SimpleNamespace(ops=n * h, cpu=0.01 if measure else None), lambda r: None),
         "conv2d(X, W, b, ...)")
-    verify(None, conv_layers._OP_CASES[0])
+    verify(None, layers._OP_CASES[0])
     # an argument line is never taken for the reason, even unindented
     assert gist("For f with a = 1\nW = <(4, 2, 3, 3), float64> starting 1, -1\nthe reason") \
         == "the reason"
@@ -304,15 +305,16 @@ def test_a_float64_result_for_float32_input_is_not_blamed_on_torch_zeros():
 def test_accuracies_in_percent_are_told_so():
     from types import SimpleNamespace
 
-    from autograder.assignments import lenet
+    import importlib
     from autograder.exercise import Mismatch
 
     class Percent:
         def call(self, *args, **kwargs):
             return SimpleNamespace(value=[(2.3, 55.0, 60.0), (2.1, 65.0, 70.0)], nets=None,
                                    type="list")
+    course = importlib.import_module(f"autograder.assignments.{home('train_lenet')}")
     with pytest.raises(Mismatch) as e:
-        lenet._per_epoch(Percent(), {"_train": [], "_test": [], "_net_seed": 5, "_seed": 0})
+        course._per_epoch(Percent(), {"_train": [], "_test": [], "_net_seed": 5, "_seed": 0})
     assert "look like percentages" in str(e.value) and "order" not in str(e.value)
 
 

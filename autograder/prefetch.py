@@ -39,11 +39,21 @@ class _Direct:
         req, _ = wire.roundtrip(req)
         execute._exact_float32(str(req.get("device", "cpu")))
         try:
-            reply = execute.OPS[req["op"]](self.namespace, req, None)
+            reply = execute.OPS[req["op"]](self.namespace, req, _Unguarded())
         except Exception as e:
             reply = execute._error(e)
         reply, _ = wire.roundtrip(reply)
         return reply
+
+
+class _Unguarded:
+    """What ``execute`` records calls through, for trusted code: nothing is refused or counted."""
+
+    def __init__(self):
+        self.seen: set = set()
+
+    def called(self) -> list[str]:
+        return []
 
 
 class _Recorder:

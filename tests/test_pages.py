@@ -112,7 +112,7 @@ def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
     seen = _look(page, tmp_path)
     assert seen["console"] == []
     assert _nonblank(seen["shot"])
-    assert "图像卷积" in seen["dom"] and "Your `Conv2D` is right" in seen["dom"]
+    assert "图像卷积" in seen["dom"] and "Your <code>Conv2D</code> is right: it calls <code>corr2d</code>" in seen["dom"]
     assert "Property: corr2d(X, K)" in seen["dom"]
 
 

@@ -140,7 +140,9 @@ def _kit_copy(dest: Path) -> Path:
 
 
 def _class(kit: Path, course: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(kit))
+    # A wide console: rich wraps at 80 columns, and under xdist the tmp path (".../popen-gw0/...")
+    # is long enough that "wrote .../regrade.csv" would be broken inside the file name.
+    env = dict(os.environ, PYTHONPATH=str(kit), COLUMNS="400")
     proc = subprocess.run([sys.executable, "-m", "autograder", "class", str(course), "--jobs", "1",
                            "--isolation", "process"], cwd=kit, env=env, capture_output=True,
                           text=True, timeout=600)

@@ -207,14 +207,16 @@ _PS_HINTS = (
 )
 
 def _mode_raised(case, info) -> str:
-    """A valid mode passed in and rejected: the usual cause is ``mode is 'max'``, which holds for
-    the literal in the student's own code (the default) but not for an equal string made
-    elsewhere (the grader's, which crossed from another process)."""
+    """A valid mode passed in and rejected: the usual causes are a misspelt mode ('mean' for
+    'avg') and ``mode is 'max'``, which holds for the literal in the student's own code (the
+    default) but not for an equal string made elsewhere (the grader's, which crossed from another
+    process). Both are named: from outside, the two look alike."""
     mode = case.get("mode")
     if mode in MODES:
         if info.get("type") == "NotImplementedError":
             return ""
         return (f"{mode!r} is one of the modes, yet your code rejected it when it was passed in. "
+                f"The book's modes are spelled 'max' and 'avg' (not 'mean', not 'average'). "
                 f"Compare strings with == (mode == {mode!r}), never with `is`: `is` asks for the "
                 f"same object, and an equal string made elsewhere (here, by the grader) is "
                 f"another object.")

@@ -515,6 +515,10 @@ def _per_epoch(student, case):
     if recs is None:
         raise Mismatch(f"{ctx}\n{why}; got {show.tensor(r.value) if r.value is not None else r.type}.")
     for loss, tr, te in recs:
+        if 0 <= loss <= 1 and tr > 1 and 0 <= te <= 1:     # (train accuracy, train loss, ...)
+            raise Mismatch(f"{ctx}\nthe records {recs} are not (train loss >= 0, train accuracy in "
+                           f"[0, 1], test accuracy in [0, 1]) triples: the first two look swapped; "
+                           f"check their order.")
         if loss >= 0 and 0 <= tr <= 100 and 0 <= te <= 100 and max(tr, te) > 1:
             raise Mismatch(f"{ctx}\nthe records {recs} hold accuracies above 1: they look like "
                            f"percentages. Return the accuracies as shares in [0, 1] (correct "

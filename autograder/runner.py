@@ -357,6 +357,11 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
     student.forbid(exercise.name, exercise.forbidden)
     hung = None
     first_wrong = None      # the first row that found the values wrong
+    # Whether the value checks so far met any input with right values: where none did, a
+    # property (judged only where the values are right) is not assessed without calling the
+    # student's code again, so a function that is wrong everywhere (or burns its CPU time on
+    # every call) does not spend the submission's budget the other exercises need.
+    values_checked = values_right = False
     for i, check in enumerate(exercise.checks):
         ps = parts(exercise, check)
         if budget_s is not None and student.seconds > budget_s:
@@ -371,9 +376,14 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                                        f"not run: {exercise.name} {hung} in an earlier check",
                                        check.says) for p in ps]
             continue
+        if check.needs_values and values_checked and not values_right:
+            vs = [Verdict(False, "", True, None, False, assessed=False)] * len(ps)
+        else:
+            vs = None
         student.cpu_s = check.cpu_s     # a check's own CPU budget per call, where it has one
         try:
-            vs = run_check(check, student, exercise.name, exercise)
+            if vs is None:
+                vs = run_check(check, student, exercise.name, exercise)
         except Missing:
             res.note = f"`{exercise.name}` is not defined in your submission."
             res.checks = zeroed(exercise, res.note)
@@ -402,13 +412,16 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                         f"`raise NotImplementedError()` with your code.")
             res.checks = zeroed(exercise, res.note)
             break
+        if not check.needs_values:
+            values_checked = True
+            values_right = values_right or any(v.any_passed for v in vs)
         for p, v in zip(ps, vs):
             name = row_name(check, p)
             message = v.message
             if not v.assessed:
                 see = f", see \u201c{first_wrong}\u201d" if first_wrong else ""
                 message = (f"not assessed: this property is judged on the inputs where the values "
-                           f"are right, and on every input it was tried on they are wrong{see}. "
+                           f"are right, and on every input tried so far they are wrong{see}. "
                            f"Worth {p.points:g} points, neither won nor lost yet: they count once "
                            f"the values are right and the property holds there.")
                 if first_wrong is None and v.message:

@@ -236,6 +236,12 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
             elif check.needs_values and st.passed == 0:
                 out.append(Verdict(False, last.get("skipped", ""), True, None, False,
                                    assessed=False))
+            elif st.passed == 0 and len(states) > 1:
+                # A part none of whose inputs was tried (the replay stopped early, or met none
+                # of them) earns nothing: a pass is earned on inputs, never by default.
+                why = last.get("message", "")
+                out.append(Verdict(False, "not run: none of this part's inputs was tried"
+                                   + (f"; the check stopped at\n{why}" if why else "")))
             else:
                 out.append(Verdict(True, any_passed=True))
         return out
@@ -357,11 +363,13 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
     student.forbid(exercise.name, exercise.forbidden)
     hung = None
     first_wrong = None      # the first row that found the values wrong
-    # Whether the value checks so far met any input with right values: where none did, a
-    # property (judged only where the values are right) is not assessed without calling the
-    # student's code again, so a function that is wrong everywhere (or burns its CPU time on
-    # every call) does not spend the submission's budget the other exercises need.
-    values_checked = values_right = False
+    # Whether the value checks so far got any answer back (right or wrong): where every call
+    # raised or crashed the worker, a property (judged only where the values are right) is not
+    # assessed without calling the student's code again, so a function that only fails (or burns
+    # its CPU time on every call: a memory bomb) does not spend the submission's budget that the
+    # other exercises need. A function that returns wrong values still has its properties tried.
+    values_checked = values_returned = False
+    value_failure = ""      # what the last failing value check said: the reason shown instead
     for i, check in enumerate(exercise.checks):
         ps = parts(exercise, check)
         if budget_s is not None and student.seconds > budget_s:
@@ -376,8 +384,8 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
                                        f"not run: {exercise.name} {hung} in an earlier check",
                                        check.says) for p in ps]
             continue
-        if check.needs_values and values_checked and not values_right:
-            vs = [Verdict(False, "", True, None, False, assessed=False)] * len(ps)
+        if check.needs_values and values_checked and not values_returned:
+            vs = [Verdict(False, value_failure, True, None, False, assessed=False)] * len(ps)
         else:
             vs = None
         student.cpu_s = check.cpu_s     # a check's own CPU budget per call, where it has one
@@ -414,7 +422,9 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
             break
         if not check.needs_values:
             values_checked = True
-            values_right = values_right or any(v.any_passed for v in vs)
+            values_returned = values_returned or any(v.any_passed or v.values_wrong for v in vs)
+            value_failure = next((v.message for v in vs if not v.passed and v.message),
+                                 value_failure)
         for p, v in zip(ps, vs):
             name = row_name(check, p)
             message = v.message

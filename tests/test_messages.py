@@ -273,7 +273,7 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     assert "\non a batch of 65536 image(s) of 1x1: it took more than 0.15 s of CPU time" in msg
     assert "torch operations growing with the input" in msg
     assert not any(line.strip().startswith("dilation = 1:") for line in msg.splitlines())
-    assert gist(msg).startswith("on a batch of 65536 image(s) of 1x1: it took 1.00 s")
+    assert gist(msg).startswith("on a batch of 65536 image(s) of 1x1: it took more than 0.15 s")
     # The count alone decides nothing: a growing count with little CPU time passes.
     verify = layers._vectorised(
         lambda student, case, n, h, w, measure:

@@ -95,16 +95,19 @@ def parts(exercise: Exercise | None, check: Check) -> list[Part]:
     (the last part takes the rounding, so the check's points add up exactly)."""
     if exercise is None or not (check.split and exercise.partition):
         return [Part(None, check.points, -1)]
+    # Keyed by the stream as well: the parts are those its examples reach, and a process can
+    # meet more than one stream for a check (a bundle installed by ``prepare``, fewer examples).
+    examples = _examples(check)
     key = (id(exercise), id(check))
     hit = _PARTS.get(key)
-    if hit is not None and hit[0] is check and hit[1] is exercise:
-        return hit[2]
-    seen = sorted({part_of(exercise, ex.case) for ex in _examples(check)})
+    if hit is not None and hit[0] is check and hit[1] is exercise and hit[2] is examples:
+        return hit[3]
+    seen = sorted({part_of(exercise, ex.case) for ex in examples})
     labels = [exercise.plain] + [label for label, _ in exercise.partition] + [COMBINED]
     share = round(check.points / len(seen), 4)
     points = [share] * (len(seen) - 1) + [round(check.points - share * (len(seen) - 1), 4)]
     out = [Part(labels[i], pts, i) for i, pts in zip(seen, points)]
-    _PARTS[key] = (check, exercise, out)
+    _PARTS[key] = (check, exercise, examples, out)
     return out
 
 

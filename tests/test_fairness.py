@@ -227,6 +227,25 @@ def test_every_split_check_keeps_its_points_and_each_exercise_its_total():
                     assert len(set(labels)) == len(labels) and None not in labels
 
 
+def test_parts_follow_the_stream_a_check_is_graded_on(monkeypatch):
+    """A process can meet a check with more than one stream (a bundle from ``prepare``; a shorter
+    one): the parts are those of the stream being graded, so an honest answer graded on a shorter
+    stream, after the full one was scored in the same process, earns every point (it once lost
+    the parts only the full stream reached: "none of this part's inputs was tried")."""
+    from autograder import streams
+    path = CORPUS / A_POOL / "ok_book.py"
+    e = get(A_POOL).exercise("pool2d_pad_stride")
+    split = next(c for c in e.checks if c.split and c.cases is not None)
+    full = runner.parts(e, split)
+    original = streams.hypothesis_settings
+    monkeypatch.setattr(streams, "hypothesis_settings", lambda n: original(min(n, 4)))
+    short = runner.parts(e, split)
+    reached = {runner.part_of(e, x.case) for x in streams.stream(split)}
+    assert [p.index for p in short] == sorted(reached) and len(short) < len(full)
+    ex = by_exercise(grade(path, A_POOL, isolation="none"))["pool2d_pad_stride"]
+    assert ex["score"] == ex["max"], ex["failed"]
+
+
 def test_parts_are_features_one_at_a_time_or_combined():
     from autograder.exercise import Exercise
     e = Exercise("f", "t", (), partition=(("a", lambda c: c["a"]), ("b", lambda c: c["b"])))

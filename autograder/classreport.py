@@ -2,16 +2,19 @@
 
 Both are built from the results on disk (``OUT/autograded/<student>/<assignment>/results.json``),
 not from one run's memory, so a resumed or partial run still reports the whole class. The report is
-one self-contained HTML file: plots are PNGs (matplotlib, Agg) embedded as base64.
+one self-contained HTML file: plots are PNGs (matplotlib, Agg) embedded as base64, kept between
+runs in the course's ``.convkit-plots/`` (``PlotCache``) so a run with nothing new draws none.
 See ``classroom`` for the CSV's columns.
 """
 from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import json
 import math
+import os
 import re
 import statistics
 import time
@@ -19,6 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 STUDENT_COLUMNS = ["student_id", "last_name", "first_name", "email"]   # as in `nbgrader export`
+# The report's plots between runs (``PlotCache``), beside the report in the course folder.
+PLOT_CACHE = ".convkit-plots"
+# A change to how the plots are drawn draws them anew.
+_PLOT_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _read_json(path: Path):
@@ -391,9 +398,58 @@ def _heatmap_png(data: dict, a: str) -> str:
     return _png(fig, bbox_inches="tight", pad_inches=0.1)
 
 
+class PlotCache:
+    """The report's plots, kept on disk between class runs (``folder``; None: drawn every time).
+
+    Drawing them is most of a class run that has nothing new to grade (matplotlib's import and
+    a dozen figures: seconds, to redraw what was already drawn). A plot is named by a digest of
+    everything it is drawn from (the assignment's results and students, the plotting code,
+    matplotlib's version), so a changed result is drawn anew and a cached one is never stale.
+    The plots a run did not ask for are removed when it ends (``prune``)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder, self.used = folder, set()
+
+    def _key(self, data: dict, a: str, kind: str) -> str:
+        from importlib.metadata import version
+        subs = sorted((st, s["results"], s["error"]) for (st, aa), s in data["subs"].items()
+                      if aa == a)
+        pending = sorted(st for st, aa in data.get("pending", ()) if aa == a)
+        blob = json.dumps([kind, a, data["assignments"][a], data["students"], pending, subs,
+                           version("matplotlib"), _PLOT_CODE], sort_keys=True, default=repr)
+        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+    def get(self, data: dict, a: str, kind: str, draw) -> str:
+        if self.folder is None:
+            return draw(data, a)
+        path = self.folder / f"{kind}-{self._key(data, a, kind)}.png.b64"
+        self.used.add(path.name)
+        try:
+            return path.read_text(encoding="ascii")
+        except OSError:
+            pass
+        png = draw(data, a)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(png, encoding="ascii")
+            os.replace(tmp, path)
+        except OSError:
+            pass            # a cache that cannot be written only costs the next run a redraw
+        return png
+
+    def prune(self) -> None:
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for p in self.folder.iterdir():
+            if p.name not in self.used:
+                p.unlink(missing_ok=True)
+
+
 def html_report(data: dict, names: dict | None = None, course: str = "",
-                regrade: dict | None = None) -> str:
+                regrade: dict | None = None, plots: PlotCache | None = None) -> str:
     from .report import _env
+    plots = plots or PlotCache(None)
     st = stats(data)
     header, rows = csv_rows(data, names)
     assignments_view = []
@@ -410,7 +466,8 @@ def html_report(data: dict, names: dict | None = None, course: str = "",
                             "median": statistics.median(vals),
                             "full": sum(1 for v in vals if v >= pts)})
         assignments_view.append({"id": a, "title": info["title"], "stats": st[a],
-                                 "png": _plot_png(data, a), "heatmap": _heatmap_png(data, a),
+                                 "png": plots.get(data, a, "hist", _plot_png),
+                                 "heatmap": plots.get(data, a, "heatmap", _heatmap_png),
                                  "signatures": signatures(data, a), "exercises": ex_view})
     students = []
     a_ids = list(data["assignments"])
@@ -458,6 +515,8 @@ def write_all(out: Path, data: dict, names: dict | None = None, course: str = ""
     w.writerows(rows)
     _atomic(out / "grades.csv", buf.getvalue())
     from .regrade import section      # regrade.csv, as the last regrading run wrote it
+    plots = PlotCache(out / PLOT_CACHE)
     _atomic(out / "class_report.html", html_report(data, names, course or out.name,
-                                                   regrade=section(out)))
+                                                   regrade=section(out), plots=plots))
+    plots.prune()
     return [out / "grades.csv", out / "class_report.html"]

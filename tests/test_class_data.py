@@ -251,6 +251,40 @@ def test_heatmap_rows_cover_the_class_and_show_missing_as_missing(merged):
     assert merged.html.count("students by checks heatmap") == 2    # one per graded assignment
 
 
+def test_plots_are_drawn_once_and_again_only_for_changed_results(merged, tmp_path, monkeypatch):
+    """A class run with nothing new to grade takes the report's plots from the course's cache
+    (it once spent most of its time redrawing them); a changed result draws that assignment's
+    anew, and a plot no run asks for any more is removed."""
+    import copy
+    from autograder import classreport
+    from autograder.classroom import Job
+    a, b = merged.a, merged.b
+    jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
+    data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
+    drawn = []
+    for name in ("_plot_png", "_heatmap_png"):
+        real = getattr(classreport, name)
+        monkeypatch.setattr(classreport, name,
+                            lambda d, x, real=real, name=name: drawn.append((name, x)) or real(d, x))
+    cache = classreport.PlotCache(tmp_path / classreport.PLOT_CACHE)
+    first = classreport.html_report(data, course="c", plots=cache)
+    assert len(drawn) == 4 and len(list(cache.folder.iterdir())) == 4
+    drawn.clear()
+    again = classreport.PlotCache(cache.folder)
+    second = classreport.html_report(data, course="c", plots=again)
+    assert drawn == []
+    strip = lambda html: re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", html)
+    assert strip(second) == strip(first)               # the same page, the plots included
+    changed = copy.deepcopy(data)
+    changed["subs"][("cy", a)]["results"]["tests"][0]["score"] = 0.5
+    third = classreport.PlotCache(cache.folder)
+    classreport.html_report(changed, course="c", plots=third)
+    assert sorted(drawn) == [("_heatmap_png", a), ("_plot_png", a)]
+    third.prune()
+    assert len(list(cache.folder.iterdir())) == 4       # a's old plots gone, b's kept
+    assert (merged.path / classreport.PLOT_CACHE).is_dir()   # the class run keeps one
+
+
 def test_histograms_bin_whole_points():
     """A half point counts with the whole point below it; full marks have a bin of their own."""
     import numpy as np

@@ -111,6 +111,11 @@ class Guard(TorchFunctionMode):
         # The torch functions called at the top level (the mode sees no inner call), named as
         # the student wrote them: for the instructor (``called``), not for any verdict.
         self.seen: set = set()
+        # What ``called`` has already named, per function of the student's (the grader keeps the
+        # union, so a reply carries only what is new: naming every call's routines again cost
+        # more than the call itself for small inputs).
+        self._told: dict = {}
+        self._names: dict = {}
         # A frozen copy made from the frozen set bound when the module was made: code that
         # empties the public TORCH_FORBIDDEN set changes nothing here. ``extra``: names outside
         # the torch routines (autograd's, for an exercise whose gradient is derived by hand).
@@ -128,15 +133,24 @@ class Guard(TorchFunctionMode):
             self.flag(_display(func))
         return func(*args, **(kwargs or {}))
 
-    def called(self) -> list[str]:
-        """The public names of the torch functions seen, sorted."""
+    def called(self, who: str = "") -> list[str]:
+        """The public names of the torch functions seen that were not yet named for ``who``
+        (the student's function being asked), sorted; ``seen`` is emptied."""
+        seen, self.seen = self.seen, set()
+        told = self._told.setdefault(who, set())
         out = set()
-        for func in list(self.seen):
+        for func in seen:
             try:
-                if getattr(func, "__name__", "") != "__get__":     # attribute reads (X.shape)
-                    out.add(_display(func))
+                name = self._names.get(func)
+                if name is None:
+                    name = self._names[func] = (
+                        "" if getattr(func, "__name__", "") == "__get__"   # attribute reads
+                        else _display(func))
             except BaseException:
-                pass
+                continue
+            if name and name not in told:
+                out.add(name)
+        told |= out
         return sorted(out)
 
     def flag(self, what: str):

@@ -52,7 +52,7 @@ class _Unguarded:
     def __init__(self):
         self.seen: set = set()
 
-    def called(self) -> list[str]:
+    def called(self, who: str = "") -> list[str]:
         return []
 
 

@@ -8,9 +8,10 @@ that lets pytest-xdist build each expensive fixture once.
   (tests look for files an attack may have left there); the tests that run nbgrader give it an
   empty HOME of their own. The tests' own files live under ``tmp_path``/``tmp_path_factory``,
   which pytest-xdist already keeps per worker.
-- Tiers. Tests marked ``kernel`` (start a Jupyter kernel), ``nbgrader`` (run nbgrader) or
-  ``dask`` (start a LocalCluster) are also marked ``slow``; ``make test-fast`` runs
-  ``-m "not slow"``, ``make test`` runs everything.
+- Tiers. Tests marked ``kernel`` (start a Jupyter kernel), ``nbgrader`` (run nbgrader),
+  ``dask`` (start a LocalCluster) or ``classrun`` (grade a whole class, build a wheel or a venv)
+  are also marked ``slow``, and so is every file of the corpus and hostile sweeps outside a
+  sample (``SWEEPS``); ``make test-fast`` runs ``-m "not slow"``, ``make test`` runs everything.
 - Groups. Under ``--dist loadgroup`` the tests that use the same module- or session-scoped
   fixture of this folder (directly or through another fixture) get one ``xdist_group``, so that
   fixture is built once, on one worker, instead of once per worker. Tests that share nothing
@@ -26,7 +27,13 @@ import tempfile
 
 import pytest
 
-SLOW_MARKS = ("kernel", "nbgrader", "dask")
+SLOW_MARKS = ("kernel", "nbgrader", "dask", "classrun")
+# The sweeps over every corpus and hostile file: ``make test-fast`` keeps a sample of each (the
+# first file of every assignment, every SAMPLE_EVERY-th attack); ``make test`` runs them all.
+SWEEPS = ("tests/test_engine.py::test_correct_alternative_gets_full_marks",
+          "tests/test_engine.py::test_bug_loses_points_only_where_it_is",
+          "tests/test_isolation.py::test_hostile_submission_is_withstood")
+SAMPLE_EVERY = 8
 # Per-process folders: where Jupyter, IPython, matplotlib and Chromium keep state.
 PRIVATE_DIRS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
                 "IPYTHONDIR", "MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
@@ -68,6 +75,25 @@ def _shared_fixtures(item) -> set[str]:
     return out
 
 
+def _sample_sweeps(items) -> None:
+    """Mark ``slow`` every sweep item outside the sample (see ``SWEEPS``)."""
+    seen: dict = {}
+    for item in items:
+        base, _, param = item.nodeid.partition("[")
+        if base not in SWEEPS or not param:
+            continue
+        if "/" in param:                  # "<assignment>/<file>]": the first file of each
+            group = (base, param.split("/", 1)[0])
+            keep = group not in seen
+            seen[group] = True
+        else:
+            n = seen.setdefault(base, 0)
+            seen[base] = n + 1
+            keep = n % SAMPLE_EVERY == 0
+        if not keep:
+            item.add_marker(pytest.mark.slow)
+
+
 def _module_rank(items) -> int:
     """0: a module that is all nbgrader (its fixture runs nbgrader for minutes); 1: one with
     any slow test; 2: the rest."""
@@ -81,6 +107,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(item.get_closest_marker(m) for m in SLOW_MARKS):
             item.add_marker(pytest.mark.slow)
+    _sample_sweeps(items)
 
     # Tests linked by a shared fixture, transitively, form one group (union-find).
     parent: dict[str, str] = {}

@@ -20,6 +20,9 @@ from types import SimpleNamespace
 import pytest
 from support import ASSIGNMENTS, home
 
+# Each test grades a class (``make test-fast`` leaves them out).
+pytestmark = pytest.mark.classrun
+
 ROOT = Path(__file__).resolve().parents[1]
 CC = home("corr2d")
 

@@ -25,7 +25,7 @@ import build_student_kit as kit  # noqa: E402
 
 # The shared venv's set-up installs torch and the kit with pip: about 2 minutes on a quiet 2-core
 # machine, far longer on a loaded one, and pytest-timeout counts it in the first test using it.
-pytestmark = pytest.mark.timeout(3600)
+pytestmark = [pytest.mark.timeout(3600), pytest.mark.classrun]
 
 PERFECT = "ada_lovelace"     # the demo class's student with full points everywhere
 

@@ -154,6 +154,8 @@ LOADED = [(CC / "bug_flipped_kernel.py", A_CC),
           (PS / "bug_cps_stride_one_axis.py", A_PS)]
 
 
+# Runs two busy loops beside the grader: only in `make test`, not in the edit-run loop.
+@pytest.mark.slow
 def test_a_loaded_machine_gives_identical_results():
     """The same submissions graded with the machine idle and with two busy loops beside the
     grader (as many as CI's cores): identical results.json, timings aside."""

@@ -273,6 +273,8 @@ def test_submission_that_hangs_or_crashes_while_loading(env, attack, reason):
     assert all(reason in t["output"] for t in results["tests"]), results["tests"][0]["output"]
 
 
+# Grades every hostile file in turn with honest students between: minutes, so only in `make test`.
+@pytest.mark.slow
 def test_other_students_unaffected_after_hostile(env):
     """Two honest submissions graded right after hostile ones get identical full scores, the same
     as without isolation."""

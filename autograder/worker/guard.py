@@ -111,9 +111,8 @@ class Guard(TorchFunctionMode):
         # The torch functions called at the top level (the mode sees no inner call), named as
         # the student wrote them: for the instructor (``called``), not for any verdict.
         self.seen: set = set()
-        # What ``called`` has already named, per function of the student's (the grader keeps the
-        # union, so a reply carries only what is new: naming every call's routines again cost
-        # more than the call itself for small inputs).
+        # What ``called`` has already named, per function of the student's: the grader keeps the
+        # union, so a reply carries only what is new (each name is worked out once per routine).
         self._told: dict = {}
         self._names: dict = {}
         # A frozen copy made from the frozen set bound when the module was made: code that

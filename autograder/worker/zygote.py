@@ -426,8 +426,8 @@ def main(ctrl_fd: int, opts: dict) -> None:
     opts = dict(opts, zygote_pid=os.getpid())
     zygote = Zygote(ctrl, opts)
     # Everything made so far (torch, the refusing kernels) moves out of the collector's reach:
-    # each worker's collections would otherwise walk it all again, and write to every inherited
-    # page they touch (measured: +56 ms of CPU per worker once the refusers were added).
+    # each worker's collections would otherwise walk it all again, and write to the inherited
+    # pages they touch (the usual pre-fork step; it saves a few ms per worker).
     import gc
     gc.collect()
     gc.freeze()

@@ -409,20 +409,24 @@ class PlotCache:
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, set()
+        self._digests: dict = {}        # (id(data), assignment) -> digest: both plots share it
 
     def _key(self, data: dict, a: str, kind: str) -> str:
-        from importlib.metadata import version
-        subs = sorted((st, s["results"], s["error"]) for (st, aa), s in data["subs"].items()
-                      if aa == a)
-        pending = sorted(st for st, aa in data.get("pending", ()) if aa == a)
-        blob = json.dumps([kind, a, data["assignments"][a], data["students"], pending, subs,
-                           version("matplotlib"), _PLOT_CODE], sort_keys=True, default=repr)
-        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+        digest = self._digests.get((id(data), a))
+        if digest is None:
+            from importlib.metadata import version
+            subs = sorted((st, s["results"], s["error"]) for (st, aa), s in data["subs"].items()
+                          if aa == a)
+            pending = sorted(st for st, aa in data.get("pending", ()) if aa == a)
+            blob = json.dumps([a, data["assignments"][a], data["students"], pending, subs,
+                               version("matplotlib"), _PLOT_CODE], sort_keys=True, default=repr)
+            digest = self._digests[(id(data), a)] = hashlib.sha256(blob.encode()).hexdigest()[:32]
+        return f"{kind}-{digest}"
 
     def get(self, data: dict, a: str, kind: str, draw) -> str:
         if self.folder is None:
             return draw(data, a)
-        path = self.folder / f"{kind}-{self._key(data, a, kind)}.png.b64"
+        path = self.folder / f"{self._key(data, a, kind)}.png.b64"
         self.used.add(path.name)
         try:
             return path.read_text(encoding="ascii")

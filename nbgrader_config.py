@@ -51,3 +51,19 @@ c.IgnorePattern.pattern = r"Warning"
 # exercise, which takes seconds; 120 s per cell leaves room on slow machines.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+
+# The kernels nbgrader starts talk to it over Unix sockets in a private folder, not over localhost
+# TCP. With TCP, jupyter_client picks five free ports, closes them and hands them to the kernel,
+# which binds them seconds later: any other process on the machine (another nbgrader run, another
+# kernel) can take one meanwhile, and the kernel then dies before replying to kernel_info (seen
+# with several courses autograded at once). Sockets in a folder of this process's own cannot be
+# taken, and no other local user can reach them. The folder is short (a socket path is limited to
+# about 100 bytes, so not the course folder) and removed when the nbgrader command ends.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_kernel_dir = tempfile.mkdtemp(prefix="convkit-kernels-")
+atexit.register(shutil.rmtree, _kernel_dir, ignore_errors=True)
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(_kernel_dir, "kernel")

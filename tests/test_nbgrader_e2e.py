@@ -242,12 +242,23 @@ def e2e(tmp_path_factory):
 
 
 def _failed_steps(e2e, keys=ASSIGNMENTS) -> list:
-    return [(a, s["step"], s["rc"], s["log"][-3000:]) for a, p in e2e["pipelines"].items()
+    """(course, step, exit code, why) of each failed nbgrader step: the lines naming an error
+    anywhere in its log (a kernel's own traceback comes long before nbgrader gives up), then
+    the log's end."""
+    def why(log: str) -> str:
+        errors = [line for line in log.splitlines() if re.search(r"Error|Traceback|died", line)]
+        return "\n".join(errors[:40]) + "\n[...]\n" + log[-3000:]
+    return [(a, s["step"], s["rc"], why(s["log"])) for a, p in e2e["pipelines"].items()
             if a in keys for s in p["steps"] if s["rc"] != 0]
 
 
 def test_pipeline_runs_and_writes_feedback(e2e):
     assert _failed_steps(e2e) == []
+    # nbgrader_config.py has the kernels on Unix sockets: a localhost TCP port it picks can be
+    # taken by another process before the kernel binds it (a kernel died so once, under load).
+    over_tcp = [a for a, p in e2e["pipelines"].items() for s in p["steps"]
+                if "running over TCP" in s["log"]]
+    assert over_tcp == [], f"kernels on TCP ports in {over_tcp}"
     for a in ASSIGNMENTS:
         assert [s["step"] for s in e2e["pipelines"][a]["steps"]][-1] == "export"
         course = e2e["courses"][a]

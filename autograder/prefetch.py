@@ -52,7 +52,7 @@ class _Unguarded:
     def __init__(self):
         self.seen: set = set()
 
-    def called(self, who: str = "") -> list[str]:
+    def called(self) -> list[str]:
         return []
 
 
@@ -145,6 +145,7 @@ class Prefetched:
 
     def __init__(self, transport, plan_, name: str, device: str):
         self.plan = plan_
+        self.name = name
         self.student = Student(self, device)     # what verify talks to during the replay
         self.feed = transport.pipeline([m for reqs in plan_ for _, m in reqs], name)
         self.planned: list = []
@@ -169,6 +170,7 @@ class Prefetched:
                 raise Diverged() from None
             if isinstance(reply.get("seconds"), float):
                 self.student.seconds += reply["seconds"]
+            self.student.note_called(self.name, reply)
 
     def close(self) -> None:
         self.feed.close()

@@ -346,11 +346,15 @@ def _shrunk(check: Check, st: _PartState, part: Part, where, attempt, last) -> s
 
 
 def _stop(pre, student) -> None:
-    """End a prefetched replay: the worker's unread replies go with it; the student's time stays."""
+    """End a prefetched replay: the worker's unread replies go with it; the student's time and
+    the torch functions the replies named stay."""
     if pre is not None:
         pre.close()
         student.seconds += pre.student.seconds
         pre.student.seconds = 0.0
+        for who, names in pre.student.called.items():
+            student.called.setdefault(who, set()).update(names)
+        pre.student.called.clear()
     return None
 
 

@@ -117,12 +117,15 @@ class Student:
             raise ForbiddenUsed(str(reply["forbidden"]))
         if isinstance(reply.get("seconds"), float):
             self.seconds += reply["seconds"]
-        if isinstance(reply.get("called"), list):
-            self.called.setdefault(str(req.get("name")), set()).update(
-                str(n)[:100] for n in reply["called"][:500])
+        self.note_called(str(req.get("name")), reply)
         if "error" in reply:
             raise StudentRaised(req["name"], reply["error"])
         return reply
+
+    def note_called(self, name: str, reply: dict) -> None:
+        """Keep the torch functions a reply about ``name`` says the student's code called."""
+        if isinstance(reply.get("called"), list):
+            self.called.setdefault(name, set()).update(str(n)[:100] for n in reply["called"][:500])
 
     def call(self, name: str, *args, grad: dict | None = None, return_inputs: bool = False,
              measure_cpu: bool = False, nets: dict | None = None, return_nets: bool = False,

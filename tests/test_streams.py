@@ -116,6 +116,9 @@ def test_prefetched_replay_grades_exactly_as_the_live_one(aid, stem, monkeypatch
     with monkeypatch.context() as m:
         m.setattr(prefetch, "start", lambda *a, **k: None)
         slow = grade(path, aid, isolation="process")
+    # What the code called (the instructor's "Unusual operations") includes what it called in
+    # the prefetched replies, those the replay read past included.
+    assert fast["extra_data"]["called"] == slow["extra_data"]["called"]
     for r in (fast, slow):
         r.pop("execution_time")
         r.pop("extra_data")

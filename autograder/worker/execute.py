@@ -155,7 +155,7 @@ def _call(namespace, req, g: guard.Guard):
     _seed(req)
     g.seen = set()
     result = fn(*args, **kwargs)
-    called = g.called(str(req["name"]))
+    called = g.called()
     reply = _describe(result)
     reply["called"] = called
     if req.get("return_nets"):
@@ -182,7 +182,7 @@ def _module(namespace, req, g: guard.Guard):
     _seed(req)
     g.seen = set()
     module = cls(*req.get("init", []))
-    called = set(g.called(str(req["name"])))
+    called = set(g.called())
     params = [{"name": n, "shape": list(p.shape), "dtype": str(p.dtype).replace("torch.", "")}
               for n, p in module.named_parameters()] if isinstance(module, torch.nn.Module) else None
     attrs = {}
@@ -222,7 +222,7 @@ def _module(namespace, req, g: guard.Guard):
                     leaves.append(p)
         g.seen = set()
         out = module(*args)
-        called.update(g.called(str(req["name"])))
+        called.update(g.called())
         r = _describe(out)
         if grad:
             r["grads"] = _grads(out, leaves, _to_device(grad.get("out"), device))

@@ -79,6 +79,12 @@ _GUARD_CATEGORIES = {"convolution": r"conv", "unfold": r"fold|im2col|col2im",
 def names_for(categories) -> frozenset:
     """The names the guard refuses for an exercise that forbids ``categories``: every name for
     the default set, none for an exercise that forbids nothing (one about composing nn layers)."""
+    return _names_for(tuple(sorted(set(categories))))
+
+
+@functools.lru_cache(maxsize=64)
+def _names_for(categories: tuple) -> frozenset:
+    # Cached: a worker asks for the same categories on every request.
     pats = [re.compile(_GUARD_CATEGORIES[c]) for c in categories if c in _GUARD_CATEGORIES]
     return frozenset(n for n in _FROZEN if any(p.search(n) for p in pats))
 
@@ -101,6 +107,13 @@ def _display(func) -> str:
     return f"{module or 'torch'}.{base}"
 
 
+# The public name of each torch function a guard has seen, for the life of the worker: a Guard
+# lasts one request, and working the names out again for every request cost more than the rest
+# of ``called``. Bounded, since the callables the mode sees are not all the kit's.
+_PUBLIC_NAMES: dict = {}
+_PUBLIC_NAMES_MAX = 4096
+
+
 class Guard(TorchFunctionMode):
     """Active while student code runs: refuses forbidden torch routines and counts operations."""
 
@@ -111,10 +124,6 @@ class Guard(TorchFunctionMode):
         # The torch functions called at the top level (the mode sees no inner call), named as
         # the student wrote them: for the instructor (``called``), not for any verdict.
         self.seen: set = set()
-        # What ``called`` has already named, per function of the student's: the grader keeps the
-        # union, so a reply carries only what is new (each name is worked out once per routine).
-        self._told: dict = {}
-        self._names: dict = {}
         # A frozen copy made from the frozen set bound when the module was made: code that
         # empties the public TORCH_FORBIDDEN set changes nothing here. ``extra``: names outside
         # the torch routines (autograd's, for an exercise whose gradient is derived by hand).
@@ -132,24 +141,24 @@ class Guard(TorchFunctionMode):
             self.flag(_display(func))
         return func(*args, **(kwargs or {}))
 
-    def called(self, who: str = "") -> list[str]:
-        """The public names of the torch functions seen that were not yet named for ``who``
-        (the student's function being asked), sorted; ``seen`` is emptied."""
+    def called(self) -> list[str]:
+        """The public names of the torch functions seen, sorted; ``seen`` is emptied. Every
+        reply carries all of its own (the grader keeps the union): a reply the grader never reads,
+        such as a prefetched one past a divergence, then loses nothing of what later ones say."""
         seen, self.seen = self.seen, set()
-        told = self._told.setdefault(who, set())
         out = set()
         for func in seen:
-            try:
-                name = self._names.get(func)
-                if name is None:
-                    name = self._names[func] = (
-                        "" if getattr(func, "__name__", "") == "__get__"   # attribute reads
-                        else _display(func))
-            except BaseException:
-                continue
-            if name and name not in told:
+            name = _PUBLIC_NAMES.get(func)
+            if name is None:
+                try:
+                    name = ("" if getattr(func, "__name__", "") == "__get__"   # attribute reads
+                            else _display(func))
+                except BaseException:
+                    continue
+                if len(_PUBLIC_NAMES) < _PUBLIC_NAMES_MAX:
+                    _PUBLIC_NAMES[func] = name
+            if name:
                 out.add(name)
-        told |= out
         return sorted(out)
 
     def flag(self, what: str):

@@ -180,6 +180,7 @@ def prepare(categories=DEFAULT) -> None:
         if allows and _allow is not None:
             _allow(allows)
     _pending.append(extra)
+    _find_grad_setters(torch)
 
 
 def activate(categories=DEFAULT) -> None:
@@ -587,6 +588,38 @@ _AUTOGRAD_ENTRIES = {
 }
 
 
+# Where torch's modules hold grad mode's setter, found in the zygote (``prepare``): walking the
+# ~30,000 names of torch's modules costs ~7 ms where they were made, but ~40 ms in a fresh fork,
+# where every object read is a copy-on-write page fault (its reference count is written).
+_SETTER_HOLDERS: list = []          # (module's __dict__, name)
+_WALKED: set = set()                # the modules walked
+
+
+def _holders(torch, modules) -> list:
+    target = torch._C._set_grad_enabled
+    found = []
+    for mod in modules:
+        d = getattr(mod, "__dict__", None)
+        if isinstance(d, dict) and (getattr(mod, "__name__", "") or "").startswith("torch"):
+            found += [(d, attr) for attr, value in list(d.items()) if value is target]
+    return found
+
+
+def _find_grad_setters(torch) -> None:
+    mods = list(sys.modules.values())
+    _SETTER_HOLDERS[:] = _holders(torch, mods)
+    _WALKED.clear()
+    _WALKED.update(id(m) for m in mods)
+
+
+def _grad_setters(torch) -> list:
+    """Every (module __dict__, name) holding grad mode's setter: those the zygote found, and
+    any in a torch module imported since (the rest of the walk, done now)."""
+    new = [m for m in list(sys.modules.values()) if id(m) not in _WALKED]
+    return [(d, a) for d, a in _SETTER_HOLDERS if d.get(a) is torch._C._set_grad_enabled] + \
+        _holders(torch, new)
+
+
 def _no_autograd(violation) -> None:
     """No automatic differentiation in this worker (its exercise is a gradient by hand).
 
@@ -619,13 +652,8 @@ def _no_autograd(violation) -> None:
 
     def set_grad_enabled(mode):
         """Grad mode stays off in this worker."""
-    targets = {id(C._set_grad_enabled)}
-    for mod in list(sys.modules.values()):
-        d = getattr(mod, "__dict__", None)
-        if isinstance(d, dict) and (getattr(mod, "__name__", "") or "").startswith("torch"):
-            for attr, value in list(d.items()):
-                if id(value) in targets and callable(value):
-                    d[attr] = set_grad_enabled
+    for d, attr in _grad_setters(torch):
+        d[attr] = set_grad_enabled
     for name in ("_enter_dual_level", "_set_fwd_grad_enabled"):
         if hasattr(C, name):
             setattr(C, name, refuser(f"torch._C.{name} (forward-mode autograd)"))

@@ -409,18 +409,22 @@ class PlotCache:
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, set()
-        self._digests: dict = {}        # (id(data), assignment) -> digest: both plots share it
+        # (id(data), assignment) -> (data, digest): both plots of an assignment share it. The
+        # data is kept with it, so a later dict that happens to get a freed one's id is not taken
+        # for it (the cache would hand back another class's plot).
+        self._digests: dict = {}
 
     def _key(self, data: dict, a: str, kind: str) -> str:
-        digest = self._digests.get((id(data), a))
-        if digest is None:
+        held, digest = self._digests.get((id(data), a), (None, None))
+        if held is not data:
             from importlib.metadata import version
             subs = sorted((st, s["results"], s["error"]) for (st, aa), s in data["subs"].items()
                           if aa == a)
             pending = sorted(st for st, aa in data.get("pending", ()) if aa == a)
             blob = json.dumps([a, data["assignments"][a], data["students"], pending, subs,
                                version("matplotlib"), _PLOT_CODE], sort_keys=True, default=repr)
-            digest = self._digests[(id(data), a)] = hashlib.sha256(blob.encode()).hexdigest()[:32]
+            digest = hashlib.sha256(blob.encode()).hexdigest()[:32]
+            self._digests[(id(data), a)] = (data, digest)
         return f"{kind}-{digest}"
 
     def get(self, data: dict, a: str, kind: str, draw) -> str:

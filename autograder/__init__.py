@@ -25,5 +25,5 @@ def check(name: str, obj) -> float:
     checks). Everything is printed to stdout (nbgrader gives 0 to a test cell that writes to
     stderr). The instructor's solutions are never read: the float64 oracle stands in.
     """
-    from .selfcheck import check as _check
+    from .cli.selfcheck import check as _check
     return _check(name, obj)

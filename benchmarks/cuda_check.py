@@ -74,7 +74,8 @@ def compare(label: str, cuda: dict, want: dict, results: dict) -> list[str]:
 
 def check_pass(assignment, device: str) -> list[str]:
     """check() on the reference's definitions: full points, and its CUDA pass passes."""
-    from autograder import reference, selfcheck
+    from autograder.checks import reference
+    from autograder.cli import selfcheck
     out = []
     for ex in assignment.exercises:
         obj = reference.solution(ex.name)
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
         return 2
     from autograder import assignments
     from autograder.cli import _held_back
-    from autograder.grade import grade
+    from autograder.engine.grade import grade
 
     def graded(path, aid, isolation, device):
         with _held_back():      # what the notebook's own cells print

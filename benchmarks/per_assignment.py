@@ -4,7 +4,7 @@
 
 For each assignment, grades its corpus (tests/corpus/<id>/ok_*.py, every correct style, then
 bug_*.py, every one-bug mutant) one after the other in this process, as ``make grade`` grades one
-submission (``autograder.grade.grade``: isolated workers, one per exercise), after one warm-up
+submission (``autograder.engine.grade.grade``: isolated workers, one per exercise), after one warm-up
 grading that starts the zygote and makes the example streams. Prints, per assignment, the median
 and largest wall time and CPU time (this process and its descendants: the sandboxed zygote and
 the workers it reaped) of a
@@ -45,7 +45,7 @@ def _cpu() -> float:
 
 
 def _measure(paths, assignment, isolation):
-    from autograder.grade import grade
+    from autograder.engine.grade import grade
     walls, cpus = [], []
     for p in paths:
         w0, c0 = time.perf_counter(), _cpu()
@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--assignment", nargs="+", default=list(ids()))
     ap.add_argument("--isolation", default="sandbox", choices=["sandbox", "process", "none"])
     args = ap.parse_args()
-    from autograder.grade import grade
+    from autograder.engine.grade import grade
     for a in args.assignment:
         corpus = ROOT / "tests" / "corpus" / a
         ok, bug = sorted(corpus.glob("ok_*.py")), sorted(corpus.glob("bug_*.py"))

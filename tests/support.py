@@ -51,7 +51,7 @@ def corpus_files(prefix: str) -> list[Path]:
 
 def reference_module(assignment: str, dest: Path) -> Path:
     """The solution notebook's code cells written out as one module (what a perfect student submits)."""
-    from autograder.submission import notebook_cells
+    from autograder.core.notebook import notebook_cells
     cells, _ = notebook_cells(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     path = dest / f"{assignment}_reference.py"
     path.write_text("\n\n".join(src for _, src in cells))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import isolation
-from autograder.student import ForbiddenUsed
+from autograder.sandbox import isolation
+from autograder.core.outcomes import ForbiddenUsed
 from autograder.worker import allowlist
 
 from test_isolation import _WHY

@@ -85,7 +85,7 @@ def _report_cell(html: str, student: str, column: int) -> str:
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory):
     """Run 1 grades the whole class; run 2 (``--assignment A``) grades only a newcomer's A."""
-    from autograder.classroom import main
+    from autograder.classroom.run import main
     a, b = _two_assignments()
     course = tmp_path_factory.mktemp("merge")
     _submit(course, "ada", a, _ok(a))
@@ -131,20 +131,20 @@ def test_missing_submission_is_blank_not_zero(merged):
     assert _report_cell(html, "dee", ids.index(b)) == "missing"
     assert _report_cell(html, "cy", ids.index(a)) == "0"
     # Missing submissions stay out of the statistics: b's mean is over ada and bob only.
-    from autograder import classreport
-    from autograder.classroom import Job
+    from autograder.reports import classreport
+    from autograder.submission.course import Job
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
     stats = classreport.stats(classreport.collect(merged.path, jobs, ids))
     assert stats[b]["n"] == 2 and stats[b]["missing"] == 2 and stats[b]["mean"] == _known()[b].points
 
 
 def _known_order(merged):
-    from autograder.classroom import _teaching_order
-    return sorted(_known(), key=_teaching_order)
+    from autograder.assignments import teaching_order
+    return sorted(_known(), key=teaching_order)
 
 
 def test_terminal_table_says_missing(merged, capsys):
-    from autograder.classroom import main
+    from autograder.classroom.run import main
     assert main(_args(merged.path)) == 0        # everything up to date: grades nothing
     out = capsys.readouterr().out
     assert "graded 0, up to date 5" in out
@@ -201,8 +201,8 @@ def test_submitted_but_not_graded_is_not_graded_not_missing(merged, tmp_path):
     """A submission without a result yet (an interrupted run) is blank too, but reads "not
     graded" in the report: rebuild the class files from a copy of the graded course plus one
     submission folder that no run has graded."""
-    from autograder import classreport
-    from autograder.classroom import discover
+    from autograder.reports import classreport
+    from autograder.submission.course import discover
     course = tmp_path / "c"
     shutil.copytree(merged.path, course)
     _submit(course, "bob", merged.a, None)
@@ -221,8 +221,8 @@ def test_submitted_but_not_graded_is_not_graded_not_missing(merged, tmp_path):
 def test_failure_signatures_group_students_who_share_a_bug(merged):
     """cy and dee both handed in an empty folder for a: one group of two, one typical message,
     listed once; ada (all passed) and bob (missing) are in no group."""
-    from autograder import classreport
-    from autograder.classroom import Job
+    from autograder.reports import classreport
+    from autograder.submission.course import Job
     a, b = merged.a, merged.b
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
     data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
@@ -235,8 +235,8 @@ def test_failure_signatures_group_students_who_share_a_bug(merged):
 
 
 def test_heatmap_rows_cover_the_class_and_show_missing_as_missing(merged):
-    from autograder import classreport
-    from autograder.classroom import Job
+    from autograder.reports import classreport
+    from autograder.submission.course import Job
     a, b = merged.a, merged.b
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
     data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
@@ -256,8 +256,8 @@ def test_plots_are_drawn_once_and_again_only_for_changed_results(merged, tmp_pat
     (it once spent most of its time redrawing them); a changed result draws that assignment's
     anew, and a plot no run asks for any more is removed."""
     import copy
-    from autograder import classreport
-    from autograder.classroom import Job
+    from autograder.reports import classreport
+    from autograder.submission.course import Job
     a, b = merged.a, merged.b
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
     data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
@@ -288,13 +288,13 @@ def test_plots_are_drawn_once_and_again_only_for_changed_results(merged, tmp_pat
 def test_histograms_bin_whole_points():
     """A half point counts with the whole point below it; full marks have a bin of their own."""
     import numpy as np
-    from autograder import classreport
+    from autograder.reports import classreport
     counts, edges = np.histogram([18.5, 18, 20, 0], bins=classreport.hist_bins(20))
     assert list(edges[:2]) == [0, 1] and counts[18] == 2 and counts[20] == 1 and counts[19] == 0
 
 
 def test_report_title_is_the_course_name(tmp_path):
-    from autograder import classreport
+    from autograder.reports import classreport
     assert classreport.course_name(tmp_path) == tmp_path.name
     (tmp_path / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "CNN 101 卷积"\n', encoding="utf-8")

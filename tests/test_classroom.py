@@ -1,4 +1,4 @@
-"""The class runner (autograder/classroom.py), its per-class files and the gradebook writer.
+"""The class runner (autograder/classroom/run.py), its per-class files and the gradebook writer.
 
 One temporary nbgrader course is graded once by ``python -m autograder class`` (module fixture);
 the other tests reuse it in-process with isolation "none". Submissions are kept cheap: one correct
@@ -96,7 +96,7 @@ PIN = "test-fingerprint"   # the package is edited while tests run: pin the grad
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    from autograder.classroom import run_class
+    from autograder.classroom.run import run_class
     course = tmp_path_factory.mktemp("course")
     _write_course(course)
     t0 = time.monotonic()
@@ -123,7 +123,7 @@ def test_cli_class_command(tmp_path):
 
 
 def test_grader_change_regrades(tmp_path):
-    from autograder.classroom import run_class
+    from autograder.classroom.run import run_class
     (tmp_path / "submitted" / "eve" / CC).mkdir(parents=True)
     assert len(run_class(tmp_path, jobs=1, isolation="none", show_progress=False,
                          fingerprint="a").graded) == 1
@@ -218,7 +218,7 @@ def test_class_report(course):
 
 
 def test_rerun_grades_nothing_then_only_the_changed(course):
-    from autograder.classroom import run_class
+    from autograder.classroom.run import run_class
     c = course.path
     before = {s: (c / "autograded" / s / CC / "results.json").stat().st_mtime_ns
               for s in ("ada", "bob", "cy", "dan", "eve")}
@@ -238,7 +238,7 @@ def test_rerun_grades_nothing_then_only_the_changed(course):
 @pytest.mark.nbgrader
 def test_gradebook_written_and_exported(course, tmp_path):
     pytest.importorskip("nbgrader")
-    from autograder.classroom import run_class
+    from autograder.classroom.run import run_class
     c = course.path
     db = tmp_path / "gradebook.db"
     s = run_class(c, jobs=1, isolation="none", show_progress=False, gradebook=str(db),
@@ -273,12 +273,12 @@ def test_gradebook_written_and_exported(course, tmp_path):
 
 def test_sandbox_isolation(tmp_path):
     try:
-        from autograder import isolation
+        from autograder.sandbox import isolation
     except ImportError as e:
-        pytest.skip(f"autograder.isolation is not importable yet: {e}")
+        pytest.skip(f"autograder.sandbox.isolation is not importable yet: {e}")
     if not getattr(isolation, "bwrap_path", lambda: None)():
         pytest.skip("bubblewrap (bwrap) is not installed")
-    from autograder.classroom import run_class
+    from autograder.classroom.run import run_class
     for student, text in (("ada", OK), ("cy", NO_LEARN.replace("def corr2d", "def corr2d_x"))):
         d = tmp_path / "submitted" / student / CC
         d.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""``make collect`` / ``autograder.collect``: an LMS archive -> COURSE/submitted/<student>/<assignment>/.
+"""``make collect`` / ``autograder.classroom.collect``: an LMS archive -> COURSE/submitted/<student>/<assignment>/.
 
 The archives are built here from the demo class's notebooks (two or three students, one assignment). nbgrader
 ``zip_collect`` runs for real, with HOME and the Jupyter folders in temporary folders (collect.py
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import collect as C
+from autograder.classroom import collect as C
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "course" / "submitted"
@@ -50,7 +50,7 @@ def landed(course: Path) -> dict[tuple[str, str], list[str]]:
 
 def discovered(course: Path) -> set[tuple[str, str]]:
     """What `make grade` (python -m autograder class) would grade in this course."""
-    from autograder.classroom import discover
+    from autograder.submission.course import discover
     jobs, unknown = discover(course, None, set(C.ASSIGNMENTS))
     assert unknown == []
     return {(j.student, j.assignment) for j in jobs}
@@ -141,7 +141,7 @@ def test_flat_names_via_the_command_line_and_reimport_replaces(tmp_path):
         f"zhang_min_{A}.ipynb": zhang.read_bytes(),
         "README.txt": b"exported by the LMS",
     })
-    cmd = [sys.executable, "-m", "autograder.collect", str(archive), "--course", str(course)]
+    cmd = [sys.executable, "-m", "autograder.classroom.collect", str(archive), "--course", str(course)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{A}: 2 student(s), 2 notebook(s)" in proc.stdout   # assignment read from the names

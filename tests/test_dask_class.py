@@ -1,4 +1,4 @@
-"""Class grading on a Dask cluster (``class --scheduler``, autograder/cluster.py), for real.
+"""Class grading on a Dask cluster (``class --scheduler``, autograder/classroom/cluster.py), for real.
 
 A real ``distributed.LocalCluster`` (2 worker processes under nannies, one thread each; no mock)
 grades a tiny class of four corpus submissions over two assignments, once with one of its workers
@@ -6,7 +6,7 @@ SIGKILLed while it grades, once interrupted with Ctrl-C (a KeyboardInterrupt in 
 and resumed;
 each at a known point, whatever the machine's speed: the worker kills itself as it starts a
 submission (a Dask worker plugin), the Ctrl-C comes right after the first result is written
-(the class run's hook, ``classroom.RESULT_HOOKS``);
+(the class run's hook, ``classroom.records.RESULT_HOOKS``);
 each time every results.json must be the local pool's (``--jobs 2``) byte for byte, but for the two
 timings a run measures (``execution_time``, ``student_code_seconds``). Submissions run sandboxed
 (bubblewrap) where it is installed, else in ``process`` isolation, the same in both runs.
@@ -36,9 +36,10 @@ import cloudpickle  # noqa: E402  (distributed's own dependency)
 from distributed import WorkerPlugin  # noqa: E402
 from distributed.core import Status  # noqa: E402
 
-from autograder import cluster as kit_cluster  # noqa: E402
-from autograder.classroom import RECORD, RESULTS, run_class  # noqa: E402
-from autograder.isolation import bwrap_path  # noqa: E402
+from autograder.classroom import cluster as kit_cluster  # noqa: E402
+from autograder.classroom.run import run_class  # noqa: E402
+from autograder.results.store import RECORD, RESULTS  # noqa: E402
+from autograder.sandbox.isolation import bwrap_path  # noqa: E402
 
 pytestmark = pytest.mark.dask
 
@@ -140,16 +141,16 @@ def test_dask_worker_killed_mid_task_loses_nothing(dask_cluster, local_run, tmp_
 
 
 # ``python -m autograder class`` with one addition: Ctrl-C right after the first result is
-# written, from the class run's own hook (``classroom.RESULT_HOOKS``), as the KeyboardInterrupt
+# written, from the class run's own hook (``classroom.records.RESULT_HOOKS``), as the KeyboardInterrupt
 # Python turns a Ctrl-C into. Not a SIGINT raised to the process: once in about six full runs
 # under two busy loops, four raise_signal(SIGINT) calls in the main thread came back without a
 # KeyboardInterrupt and the run finished (exit 0); not reproduced alone (see the closing note).
 INTERRUPTING_CLI = """import sys
-from autograder import classroom
+from autograder.classroom import records
 from autograder.cli import main
 def ctrl_c(student, assignment):
     raise KeyboardInterrupt
-classroom.RESULT_HOOKS.append(ctrl_c)
+records.RESULT_HOOKS.append(ctrl_c)
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import isolation
-from autograder.student import ForbiddenUsed
+from autograder.sandbox import isolation
+from autograder.core.outcomes import ForbiddenUsed
 
 from test_isolation import _WHY
 
@@ -434,7 +434,7 @@ def test_a_top_level_gradcheck_is_skipped_not_fatal():
 def test_a_backward_pass_by_autograd_scores_zero_in_a_worker(mutant, named):
     """Graded in the sandbox: the exercise that derives a gradient by hand scores 0, the message
     names the routine, and the exercise before it (whose checks run autograd) keeps its points."""
-    from autograder.grade import grade
+    from autograder.engine.grade import grade
     from support import CORPUS, by_exercise, home
     a = home("conv2d_backward")
     ex = by_exercise(grade(CORPUS / a / f"{mutant}.py", a, isolation="sandbox"))

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from autograder.assignments import all_assignments, get
-from autograder.grade import grade
+from autograder.engine.grade import grade
 from support import (ASSIGNMENTS, ROOT, by_exercise, corpus_files, corpus_header, home,
                      reference_module)
 
@@ -248,8 +248,8 @@ def test_a_hanging_demo_cell_is_skipped_and_the_rest_is_graded(tmp_path):
 def test_a_hanging_demo_cell_is_waited_out_once_not_once_per_exercise():
     """Each exercise gets a fresh worker that runs the notebook's cells again; a cell that ran
     out of its CPU time in the first one is left out of the later ones."""
-    from autograder import isolation
-    from autograder.student import Student
+    from autograder.sandbox import isolation
+    from autograder.sandbox.student import Student
     good = (ROOT / "tests" / "corpus" / A_CC / "ok_double_loop.py").read_text()
     cells = [("<code cell 1: import torch>", good), ("<code cell 2: while True:>", "while True:\n    pass\n"),
              ("<code cell 3: print('after')>", "after = 1\n")]
@@ -291,7 +291,7 @@ def test_a_dict_that_looks_like_a_wire_marker_is_not_a_tuple(tmp_path):
 
 
 def test_tamper_scan_follows_aliases_but_ignores_harmless_names():
-    from autograder.tamper import scan
+    from autograder.submission.tamper import scan
     src = ("import torch, gc as g2\nD = torch._C.DisableTorchFunction\n"
            "def corr2d(X, K):\n    with D():\n        return X\n"
            "def pad2d(X, padding):\n    gc = 3\n    return torch.zeros(1) + gc\n"

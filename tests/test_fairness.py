@@ -9,11 +9,13 @@ import time
 import pytest
 import torch
 
-from autograder import oracle, runner, selfcheck
-from autograder import properties as P
+from autograder.checks import oracle
+from autograder.engine import runner
+from autograder.cli import selfcheck
+from autograder.checks import properties as P
 from autograder.assignments import get
-from autograder.exercise import Mismatch
-from autograder.grade import grade
+from autograder.core.declarations import Mismatch
+from autograder.engine.grade import grade
 from support import CORPUS, by_exercise, home
 
 # The assignments holding the exercises these tests are about.
@@ -79,7 +81,7 @@ def test_a_strided_output_allows_the_error_of_the_stride_one_output_it_is_cut_fr
 @pytest.mark.parametrize("isolation", ["none", "sandbox"])
 def test_a_flipped_corr2d_costs_points_only_under_corr2d(isolation):
     if isolation == "sandbox":
-        from autograder import isolation as iso
+        from autograder.sandbox import isolation as iso
         if iso.bwrap_path() is None:
             pytest.skip("bubblewrap is not installed: apt-get install bubblewrap")
     res = grade(CC / "bug_flipped_kernel.py", A_CC, isolation=isolation)
@@ -159,7 +161,7 @@ LOADED = [(CC / "bug_flipped_kernel.py", A_CC),
 def test_a_loaded_machine_gives_identical_results():
     """The same submissions graded with the machine idle and with two busy loops beside the
     grader (as many as CI's cores): identical results.json, timings aside."""
-    from autograder import isolation as iso
+    from autograder.sandbox import isolation as iso
     mode = "sandbox" if iso.bwrap_path() else "process"
     idle = [_strip_timings(grade(p, a, isolation=mode)) for p, a in LOADED]
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
@@ -234,7 +236,7 @@ def test_parts_follow_the_stream_a_check_is_graded_on(monkeypatch):
     one): the parts are those of the stream being graded, so an honest answer graded on a shorter
     stream, after the full one was scored in the same process, earns every point (it once lost
     the parts only the full stream reached: "none of this part's inputs was tried")."""
-    from autograder import streams
+    from autograder.engine import streams
     path = CORPUS / A_POOL / "ok_book.py"
     e = get(A_POOL).exercise("pool2d_pad_stride")
     split = next(c for c in e.checks if c.split and c.cases is not None)
@@ -249,14 +251,14 @@ def test_parts_follow_the_stream_a_check_is_graded_on(monkeypatch):
 
 
 def test_parts_are_features_one_at_a_time_or_combined():
-    from autograder.exercise import Exercise
+    from autograder.core.declarations import Exercise
     e = Exercise("f", "t", (), partition=(("a", lambda c: c["a"]), ("b", lambda c: c["b"])))
     assert [runner.part_of(e, {"a": a, "b": b}) for a, b in
             ((0, 0), (1, 0), (0, 1), (1, 1))] == [0, 1, 2, 3]
 
 
 def _training_check(source: str):
-    from autograder.student import InProcess, Student
+    from autograder.sandbox.student import InProcess, Student
     from autograder.worker.execute import load_source
     a = get(home("train_lenet"))
     check = next(c for c in a.exercise("train_lenet").checks

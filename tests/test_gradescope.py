@@ -1,4 +1,4 @@
-"""The Gradescope bundle (autograder/gradescope.py), built and run for real.
+"""The Gradescope bundle (autograder/integrations/gradescope.py), built and run for real.
 
 The zip is built, unzipped into a temporary root laid out as Gradescope lays out ``/autograder``
 (``source/`` holding the zip's contents, ``submission/`` the student's upload, ``results/``), and
@@ -26,7 +26,7 @@ HOSTILE = ROOT / "tests" / "hostile"
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    from autograder import gradescope
+    from autograder.integrations import gradescope
     tmp = tmp_path_factory.mktemp("gradescope")
     zpath = gradescope.build(CC, tmp / "out")
     again = gradescope.build(CC, tmp / "again")
@@ -72,7 +72,7 @@ def _assert_gradescope_shape(r: dict) -> None:
     assert r["score"] == pytest.approx(sum(t["score"] for t in r["tests"]))
     # every exercise present, every check (every part of a split value check) a test with the
     # Gradescope fields
-    from autograder.runner import parts
+    from autograder.engine.runner import parts
     assert [t["tags"][0] for t in r["tests"]] == [e.name for e in a.exercises for c in e.checks
                                                   for _ in parts(e, c)]
     for t in r["tests"]:
@@ -82,14 +82,14 @@ def _assert_gradescope_shape(r: dict) -> None:
 
 
 def test_zip_layout(bundle):
-    from autograder import gradescope
+    from autograder.integrations import gradescope
     with zipfile.ZipFile(bundle["zip"]) as zf:
         names = zf.namelist()
     assert bundle["zip"].name == f"{CC}.zip"
     assert bundle["zip"].read_bytes() == bundle["again"].read_bytes()     # reproducible
     assert bundle["modes"]["setup.sh"] == bundle["modes"]["run_autograder"] == 0o755
     for f in ("setup.sh", "run_autograder", "gradescope.json", "pyproject.toml",
-              "autograder/grade.py", "autograder/worker/zygote.py", f"autograder/assignments/{CC}.py"):
+              "autograder/engine/grade.py", "autograder/worker/zygote.py", f"autograder/assignments/{CC}.py"):
         assert f in names, f
     # this assignment's reference only; no other solution, no tests, no notebooks for students
     assert [n for n in names if n.startswith("solutions/")] == [f"solutions/{CC}/{CC}.ipynb"]
@@ -105,7 +105,7 @@ def test_zip_layout(bundle):
     for step in ("apt-get install -y -qq bubblewrap", "python3.11 python3.11-venv",
                  "python3.11 -m venv", f"--index-url {gradescope.CPU_INDEX} \"torch=={torch}\"",
                  "pip install --quiet -e \"$SOURCE\"", "chmod -R go-rwx \"$SOURCE/solutions\"",
-                 "autograder.gradescope smoke"):
+                 "autograder.integrations.gradescope smoke"):
         assert step in setup, step
 
 
@@ -176,7 +176,7 @@ def test_empty_upload_and_broken_install_still_list_every_exercise(bundle):
 def test_unreadable_notebook_in_process(bundle, tmp_path):
     """run_autograder's Python side, called directly: a notebook that is not JSON still gives
     every exercise, at 0, with the reason in Markdown."""
-    from autograder import gradescope
+    from autograder.integrations import gradescope
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / f"{CC}.ipynb").write_text("{ this is not json")
     out = tmp_path / "results" / "results.json"

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation, runner, streams
-from autograder.grade import grade
-from autograder.student import WorkerLost
+from autograder.sandbox import isolation
+from autograder.engine import runner, streams
+from autograder.engine.grade import grade
+from autograder.core.outcomes import WorkerLost
 from support import EXERCISES as SUPPORT_EXERCISES, home
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +106,7 @@ FORBIDDEN_ATTACKS = {p.stem for p in HOSTILE.glob("*.py")
 FORBIDDEN_ATTACKS |= {p.stem for p in HOSTILE.glob("*.py")
                       if _header(p, "zeroed", "") == "forbidden"}
 # Attacks on the forbidden-routine rule itself: the plain spellings (disable_torch_function,
-# guard_tamper) meet the static scan (autograder/tamper.py); the rest, written to pass it, meet
+# guard_tamper) meet the static scan (autograder/submission/tamper.py); the rest, written to pass it, meet
 # the refusals below Python (autograder/worker/enforce.py).
 LEFTOVERS = ["/tmp/pwned", "/tmp/pwned_by_pickle", "/tmp/results.json", str(ROOT / "pwned"),
              str(ROOT / "results.json"), str(ROOT / "solutions" / "pwned"),
@@ -462,7 +463,7 @@ def test_nothing_outlives_a_killed_grader(env, tmp_path):
     script.write_text(f'''
 import sys, os
 sys.path.insert(0, {str(ROOT)!r})
-from autograder import isolation
+from autograder.sandbox import isolation
 t = isolation.open_worker([("<x>", "def f(x):\\n    while True:\\n        pass\\n")], sandboxed=True,
                           call_timeout=600)
 print(t.zygote.proc.pid, flush=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation as iso
-from autograder import selfcheck
-from autograder.grade import grade
-from autograder.report import html_feedback, markdown_feedback, text_feedback
+from autograder.sandbox import isolation as iso
+from autograder.cli import selfcheck
+from autograder.engine.grade import grade
+from autograder.reports.feedback import html_feedback, markdown_feedback, text_feedback
 from support import CORPUS, ROOT, by_exercise, home
 
 # The assignments holding the exercises these tests are about.
@@ -240,7 +240,7 @@ def test_not_assessed_only_where_no_input_has_right_values(tmp_path):
 
 
 def test_the_class_report_leaves_not_assessed_out_of_the_heatmap_and_the_findings():
-    from autograder import classreport
+    from autograder.reports import classreport
     res = {"score": 0, "max_score": 2, "tests": [
         {"name": "e: values", "score": 0, "max_score": 1, "status": "failed",
          "output": "Property: x\nthe values are wrong", "tags": ["e", "values"]},
@@ -250,7 +250,7 @@ def test_the_class_report_leaves_not_assessed_out_of_the_heatmap_and_the_finding
                                                        "score": 0}}}
     assert [n for n, _ in classreport._findings(data["subs"][("s", "a")])] == ["e: values"]
     rows = {t["tags"][1]: t for t in res["tests"]}
-    from autograder.report import state
+    from autograder.reports.feedback import state
     assert state(rows["gradients"]) == "not assessed" and state(rows["values"]) == "FAIL"
 
 
@@ -258,8 +258,8 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     from types import SimpleNamespace
 
     import importlib
-    from autograder.classreport import gist
-    from autograder.exercise import Mismatch
+    from autograder.reports.classreport import gist
+    from autograder.core.declarations import Mismatch
 
     # A loop over images: the count grows (a hint) and the large batch costs a second of CPU
     # time (the verdict, read from outside the worker).
@@ -289,8 +289,8 @@ def test_a_float64_result_for_float32_input_is_not_blamed_on_torch_zeros():
     import torch
     from types import SimpleNamespace
 
-    from autograder import properties as P
-    from autograder.exercise import Mismatch
+    from autograder.checks import properties as P
+    from autograder.core.declarations import Mismatch
     X = torch.zeros(2, 2, dtype=torch.float32)
     r = SimpleNamespace(tensor=torch.zeros(2, 2, dtype=torch.float64), device="cpu", type="Tensor")
     with pytest.raises(Mismatch) as e:
@@ -306,7 +306,7 @@ def test_accuracies_in_percent_are_told_so():
     from types import SimpleNamespace
 
     import importlib
-    from autograder.exercise import Mismatch
+    from autograder.core.declarations import Mismatch
 
     class Percent:
         def call(self, *args, **kwargs):
@@ -320,17 +320,17 @@ def test_accuracies_in_percent_are_told_so():
 
 def test_a_helper_note_names_no_book_and_only_where_the_helper_is_called():
     from autograder.assignments import get
-    from autograder.notes import inherited
-    from autograder.runner import ExerciseResult
+    from autograder.engine.notes import inherited
+    from autograder.engine.runner import ExerciseResult
     a = get(home("conv2d_backward"))
     results = [ExerciseResult(e.name, e.points) for e in a.exercises]
     for r, e in zip(results, a.exercises):
         r.checks = []
         if e.name == "conv2d":
-            from autograder.runner import CheckResult
+            from autograder.engine.runner import CheckResult
             r.checks = [CheckResult("values", e.points, 0.0, "wrong")]
         else:
-            from autograder.runner import CheckResult
+            from autograder.engine.runner import CheckResult
             r.checks = [CheckResult("values", e.points, e.points)]
     calls = [("c1", "def conv2d_backward(dY, X, W, **kw):\n    return conv2d(X, W)")]
     silent = [("c1", "def conv2d_backward(dY, X, W, **kw):\n    return dY")]

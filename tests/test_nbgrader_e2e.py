@@ -202,7 +202,7 @@ def _close(a: float, b: float) -> bool:
 
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory):
-    from autograder.grade import grade
+    from autograder.engine.grade import grade
 
     tmp = tmp_path_factory.mktemp("nbgrader_e2e")
     env = isolated_env(tmp)

@@ -230,7 +230,7 @@ def test_loading_the_references_leaves_the_environment_alone(monkeypatch):
     """The references run their cells with MPLBACKEND=Agg, but only while they run: left in
     os.environ it reached every Jupyter kernel started later in the process, and those drew no
     inline picture (CI failed every notebook's picture check after the grading tests)."""
-    from autograder import reference
+    from autograder.checks import reference
     monkeypatch.delenv("MPLBACKEND", raising=False)
     reference._namespace.cache_clear()
     try:

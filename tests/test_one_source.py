@@ -52,7 +52,7 @@ def _id_pattern(names) -> re.Pattern:
 
 def test_no_file_outside_the_course_names_an_assignment_id():
     files = _scanned()
-    assert "autograder/collect.py" in files and "Makefile.release.mk" in files   # the scope holds
+    assert "autograder/classroom/collect.py" in files and "Makefile.release.mk" in files   # the scope holds
     pat = _id_pattern(ids())
     # An exercise's name that merely contains an id ("train_lenet") names the exercise, not the
     # assignment; an exercise named as its assignment (named so) still counts as the id.
@@ -82,7 +82,7 @@ def test_ids_read_without_imports_agree_with_the_declarations():
 
 
 def test_ids_and_collect_load_no_torch():
-    code = ("import sys\nfrom autograder.assignments import ids\nimport autograder.collect as C\n"
+    code = ("import sys\nfrom autograder.assignments import ids\nimport autograder.classroom.collect as C\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\nprint(' '.join(C.ASSIGNMENTS))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
@@ -114,11 +114,11 @@ def test_a_new_assignment_module_is_the_whole_change(tmp_path):
     shutil.copytree(ROOT / "autograder", pkg, ignore=shutil.ignore_patterns("__pycache__"))
     first = in_order()[0]
     (pkg / "assignments" / "zz_new.py").write_text(
-        "from ..exercise import Assignment\n"
+        "from ..core.declarations import Assignment\n"
         f"from .{first.id} import ASSIGNMENT as _first\n"
         "ASSIGNMENT = Assignment('zz_new', 'A section before the others', "
         "(_first.exercises[0],), section='6.1')\n")
-    code = ("import sys\nfrom autograder.assignments import ids, in_order\nimport autograder.collect as C\n"
+    code = ("import sys\nfrom autograder.assignments import ids, in_order\nimport autograder.classroom.collect as C\n"
             "print(' '.join(ids())); print(' '.join(C.ASSIGNMENTS)); "
             "print(' '.join(a.id for a in in_order()))")
     env = dict(os.environ, PYTHONPATH=str(tmp_path))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classroom import run_class
+from autograder.classroom.run import run_class
 from support import CORPUS, home
 
 CC = home("corr2d")     # the assignment the pages are made for
@@ -92,7 +92,7 @@ def test_the_similarity_report_renders_side_by_side_without_running_student_code
     """Two near-copies, one carrying a script in a comment: the page draws both sources side by
     side, no script of the student's runs (the title stays), and nothing reaches the console."""
     import json
-    from autograder.similarity import compare, write
+    from autograder.reports.similarity import compare, write
     from test_similarity import STACKED, WHILE, WHILE_COPY, _notebook
     course = tmp_path / "course"
     for student, body in (("near_a", WHILE), ("near_b", WHILE_COPY), ("other", STACKED)):
@@ -136,7 +136,7 @@ def test_the_class_report_lists_unusual_operations(course):
     """Each record lists what each exercise's code called; one outside what the reference and the
     correct corpus call is listed on the class report, for a human to look at."""
     import json
-    from autograder.classreport import collect, html_report, usual_ops
+    from autograder.reports.classreport import collect, html_report, usual_ops
     record = course / "autograded" / "ada" / CC / "convkit.json"
     data = json.loads(record.read_text())
     assert "Tensor.sum" in data["called"]["corr2d"]            # ada's double loop

@@ -1,4 +1,4 @@
-"""The regrade diff (autograder/regrade.py): after a class run that regraded anything,
+"""The regrade diff (autograder/reports/regrade.py): after a class run that regraded anything,
 ``regrade.csv`` and the class report's "Regraded" section list exactly the (student, assignment,
 exercise) whose score changed, old and new, and why.
 
@@ -60,7 +60,7 @@ def _expected(before: dict, after: dict, student: str) -> set:
 
 
 def _run(course, fingerprint):
-    from autograder.classroom import run_class
+    from autograder.classroom.run import run_class
     return run_class(course, jobs=1, isolation="none", show_progress=False, fingerprint=fingerprint)
 
 

@@ -1,4 +1,4 @@
-"""The similarity report (autograder/similarity.py, ``python -m autograder similarity``).
+"""The similarity report (autograder/reports/similarity.py, ``python -m autograder similarity``).
 
 One temporary nbgrader course of the assignment that holds ``corr2d`` (``CC``): the released
 notebook, its ``corr2d`` solution cell filled in per student (the other exercises left as stubs,
@@ -21,7 +21,7 @@ import sys
 import pytest
 
 from autograder.assignments import find_exercise
-from autograder.similarity import CSV_COLUMNS, THRESHOLD, compare, write
+from autograder.reports.similarity import CSV_COLUMNS, THRESHOLD, compare, write
 from support import ROOT, home
 
 CC = home("corr2d")
@@ -264,7 +264,7 @@ def test_the_command_refuses_a_course_without_submissions(tmp_path):
 def test_exercise_code_is_the_solution_cells_and_the_students_own(tmp_path):
     """Locked cells (the setup) and graded test cells are left out; solution cells and cells
     nbgrader does not manage (Try-it cells, a cell the student added) are compared."""
-    from autograder.similarity import exercise_cells
+    from autograder.reports.similarity import exercise_cells
     nb = _notebook(LOOPS)
     nb["cells"].append({"cell_type": "code", "metadata": {}, "source": "def helper():\n    pass\n",
                         "outputs": [], "execution_count": None})
@@ -278,7 +278,7 @@ def test_exercise_code_is_the_solution_cells_and_the_students_own(tmp_path):
 
 
 def test_only_the_most_similar_pairs_are_drawn_side_by_side(report, monkeypatch):
-    from autograder import similarity
+    from autograder.reports import similarity
     pairs, counts, _ = report
     monkeypatch.setattr(similarity, "MAX_SIDE_BY_SIDE", 1)
     text = similarity.html_report(pairs, counts)

@@ -15,11 +15,13 @@ import json
 import pytest
 import torch
 
-from autograder import isolation, prefetch, prepare, runner, streams
+from autograder.sandbox import isolation
+from autograder.engine import prefetch, prepare, runner, streams
 from autograder.assignments import all_assignments, get
-from autograder.exercise import Mismatch
-from autograder.grade import grade
-from autograder.student import InProcess, Student, StudentRaised, WorkerHung
+from autograder.core.declarations import Mismatch
+from autograder.engine.grade import grade
+from autograder.core.outcomes import StudentRaised, WorkerHung
+from autograder.sandbox.student import InProcess, Student
 from autograder.worker import wire
 from autograder.worker.execute import load_source
 from support import CORPUS, home
@@ -69,7 +71,7 @@ def test_stream_does_not_depend_on_what_is_loaded():
     import subprocess
     import sys
     code = ("import json, sys\nimport numpy, email, decimal\n"
-            "from autograder import streams\nfrom autograder.assignments import get\n"
+            "from autograder.engine import streams\nfrom autograder.assignments import get\n"
             f"c = get('{A_CC}').exercise('corr2d').checks[2]\n"
             "print(json.dumps([list(e.choices) for e in streams.stream(c) if e.choices]))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

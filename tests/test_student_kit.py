@@ -209,7 +209,7 @@ print("RESULT " + json.dumps(out))
 
 def _graded(path: Path, assignment: str) -> dict:
     """Points per exercise as make grade gives them (its isolation, the solutions read)."""
-    from autograder.grade import grade
+    from autograder.engine.grade import grade
     isolation = "sandbox" if shutil.which("bwrap") else "process"
     points: dict = {}
     for t in grade(path, assignment, isolation=isolation)["tests"]:
@@ -251,8 +251,8 @@ def test_nbgrader_reads_the_plain_float_of_the_table():
     import nbformat
     from IPython.core.formatters import DisplayFormatter
     from nbgrader.utils import determine_grade
-    from autograder.runner import CheckResult
-    from autograder.selfcheck import Points
+    from autograder.engine.runner import CheckResult
+    from autograder.cli.selfcheck import Points
 
     pts = Points(7.5, [CheckResult("values", 10.0, 7.5, "expected <1>, got 2")], title="corr2d")
     data, _ = DisplayFormatter().format(pts)
@@ -268,7 +268,8 @@ def test_nbgrader_reads_the_plain_float_of_the_table():
 def test_self_check_never_reads_the_solutions(monkeypatch):
     """Even where the instructor's solutions sit on the same machine (and CONVKIT_SOLUTIONS
     points at them), a student's check() reads none: the oracle stands in."""
-    from autograder import check, reference
+    from autograder import check
+    from autograder.checks import reference
 
     def refuse(*_):
         raise AssertionError("the self-check read a solution notebook")

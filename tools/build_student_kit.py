@@ -40,8 +40,9 @@ PACKAGE = "convkit"         # what students import
 SOURCE = "autograder"       # the instructor's package it is copied from
 # The instructor's modules: class grading, its reports and pages, Gradescope, collect, the
 # similarity report. A student's check needs none of them.
-INSTRUCTOR_ONLY = {"classroom.py", "classreport.py", "cluster.py", "collect.py", "gradebook.py",
-                   "gradescope.py", "prepare.py", "regrade.py", "similarity.py", "templates"}
+# Paths under the package: a folder leaves out everything in it.
+INSTRUCTOR_ONLY = {"classroom", "integrations", "reports/classreport.py", "reports/regrade.py",
+                   "reports/similarity.py", "reports/templates", "engine/prepare.py"}
 # torch 2.13 is the oldest the kit is tested with (and the first with the ``fp32_precision`` API
 # the CUDA checks use as they do); any later 2.x is accepted so that pip keeps a student's torch.
 TORCH = "torch>=2.13,<3"
@@ -126,7 +127,8 @@ def stage(dest: Path, course: str) -> Path:
     src = ROOT / SOURCE
     for p in sorted(src.rglob("*")):
         rel = p.relative_to(src)
-        if rel.parts[0] in INSTRUCTOR_ONLY or "__pycache__" in rel.parts or p.is_dir():
+        if (any("/".join(rel.parts[:i]) in INSTRUCTOR_ONLY
+                for i in range(1, len(rel.parts) + 1)) or "__pycache__" in rel.parts or p.is_dir()):
             continue
         if p.suffix != ".py":
             continue

@@ -1,4 +1,4 @@
-"""Write ``autograder/usual_ops.json``: per exercise, the torch functions the reference solution
+"""Write ``autograder/reports/usual_ops.json``: per exercise, the torch functions the reference solution
 and the correct corpus submissions (``tests/corpus/*/ok_*.py``) call at the top level.
 
 The class report flags a submission whose exercise called anything outside this set (an
@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import assignments  # noqa: E402
-from autograder.grade import grade  # noqa: E402
-from autograder.submission import notebook_cells  # noqa: E402
+from autograder.engine.grade import grade  # noqa: E402
+from autograder.core.notebook import notebook_cells  # noqa: E402
 
-OUT = ROOT / "autograder" / "usual_ops.json"
+OUT = ROOT / "autograder" / "reports" / "usual_ops.json"
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import pkgutil
 from functools import lru_cache
 from pathlib import Path
 
-from ..exercise import Assignment, Exercise
+from ..core.declarations import Assignment, Exercise
 
 
 def _section_key(section: str) -> tuple:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from .. import oracle, properties as P
-from ..exercise import Assignment, Check, Exercise, Mismatch
-from ..strategies import int_tensor, kernel_and_input
+from ..checks import oracle, properties as P
+from ..core.declarations import Assignment, Check, Exercise, Mismatch
+from ..checks.strategies import int_tensor, kernel_and_input
 
 
 @st.composite

@@ -24,10 +24,10 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .. import properties as P, show
-from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
-from ..oracle import bound
-from ..strategies import as_pair, float_tensor, int_tensor, maybe_strided, pair_or_int
+from ..checks import properties as P, show
+from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
+from ..checks.oracle import bound
+from ..checks.strategies import as_pair, float_tensor, int_tensor, maybe_strided, pair_or_int
 
 _NO_AUTOGRAD = ("convolution", "unfold", "pool", "padding", "autograd")
 _PARAMS = ("stride", "padding", "dilation", "groups")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from .. import oracle, properties as P, reference, show
-from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
-from ..strategies import float_tensor, int_tensor, kernel_and_input
+from ..checks import oracle, properties as P, reference, show
+from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
+from ..checks.strategies import float_tensor, int_tensor, kernel_and_input
 
 # ---------------------------------------------------------------------------------------------
 # corr2d

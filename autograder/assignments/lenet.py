@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import show
-from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
+from ..checks import show
+from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..worker.execute import build_module
 
 # ---------------------------------------------------------------------------------------------

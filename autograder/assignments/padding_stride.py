@@ -8,9 +8,9 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from .. import oracle, properties as P, show
-from ..exercise import Assignment, Check, Exercise, Mismatch, ValuesWrong
-from ..strategies import as_pair, float_tensor, int_tensor, pad_stride_shapes, pair_or_int
+from ..checks import oracle, properties as P, show
+from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
+from ..checks.strategies import as_pair, float_tensor, int_tensor, pad_stride_shapes, pair_or_int
 
 # ---------------------------------------------------------------------------------------------
 # conv_output_shape

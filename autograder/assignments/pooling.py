@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .. import properties as P, show
-from ..exercise import Assignment, Check, Exercise, Mismatch
-from ..student import StudentRaised
-from ..strategies import as_pair, float_tensor, kernel_and_input, maybe_strided, pair_or_int
+from ..checks import properties as P, show
+from ..core.declarations import Assignment, Check, Exercise, Mismatch
+from ..core.outcomes import StudentRaised
+from ..checks.strategies import as_pair, float_tensor, kernel_and_input, maybe_strided, pair_or_int
 
 MODES = ("max", "avg")
 

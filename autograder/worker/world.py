@@ -4,7 +4,7 @@ Owns, for every worker (issue 20, items 2 and 4):
 
 - **Which installed libraries exist for student code.** ``ALLOWED`` (torch with what it requires,
   numpy) and the standard library, nothing else: ``site_entries`` names the site-packages entries
-  of those distributions, the only ones the sandbox mounts (``autograder.isolation``); scipy,
+  of those distributions, the only ones the sandbox mounts (``autograder.sandbox.isolation``); scipy,
   Pillow, scikit-learn and the rest of the environment are not there. The kit loads its own data
   (LeNet's digits, the notebooks' photo) in the grader or in the notebook, never in a worker.
 - **The import policy** (``activate``, after the fork and before the submission's first line; it

@@ -1,6 +1,6 @@
 """The zygote: imports torch once, then forks one hardened worker per submission.
 
-Started by the grader (``autograder.isolation``), inside bubblewrap for ``--isolation sandbox`` or
+Started by the grader (``autograder.sandbox.isolation``), inside bubblewrap for ``--isolation sandbox`` or
 as a plain child process for ``--isolation process``. It is run from this package alone (mounted or
 loaded under the name ``convkit_worker``), so it never sees the checks, the oracle or the
 solutions, and it imports nothing outside this package besides the standard library, torch and
@@ -46,7 +46,7 @@ limits on processes are set (the driver starts threads). The memory of a GPU wor
 bounded by a cgroup v2 memory limit instead: with a delegated cgroup, write the worker's pid into
 a child cgroup whose ``memory.max`` is set (``systemd-run --scope -p MemoryMax=4G`` around the
 grader does the same for the whole grader). This module does not do that; see the report in
-``autograder/isolation.py``.
+``autograder/sandbox/isolation.py``.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import sys
 
 
 def _grader():
-    for name in ("autograder", "autograder.assignments", "autograder.reference", "autograder.oracle"):
+    for name in ("autograder", "autograder.assignments", "autograder.checks.reference", "autograder.checks.oracle"):
         try:
             importlib.import_module(name)
             return True

@@ -1,0 +1,249 @@
+"""Grade a whole nbgrader course folder: ``python -m autograder class COURSE [--jobs N]``.
+
+Input: nbgrader's layout, ``COURSE/submitted/<student>/<assignment>/`` holding a notebook (``.ipynb``)
+or a module (``.py``); anything else under ``submitted/`` is ignored. A folder named after no known
+assignment is reported and skipped.
+
+Output (under ``OUT``, by default the course folder itself; nbgrader's own files there are left
+alone, only the names below are written)::
+
+    OUT/autograded/<student>/<assignment>/results.json    Gradescope results.json (grade()'s dict)
+    OUT/autograded/<student>/<assignment>/convkit.json    bookkeeping: key, status, error, time
+    OUT/feedback/<student>/<assignment>/feedback.html     the page a student reads
+    OUT/feedback/<student>/<assignment>/feedback.md       the same page in Markdown
+    OUT/grades.csv                                         one row per student (columns below)
+    OUT/class_report.html                                  one self-contained page for the teacher
+    OUT/regrade.csv                                        the scores the last regrading run changed, and why
+                                                           (``reports/regrade.py``)
+
+``grades.csv`` columns, in order: nbgrader's student columns as ``nbgrader export`` writes them
+(``student_id, last_name, first_name, email``; names come from the gradebook when there is one,
+else empty), then ``score, max_score`` (totals over the graded assignments), then one column per
+assignment (``<assignment>``, in teaching order) and one per exercise (``<assignment>:<exercise>``).
+nbgrader's own export has one row per (assignment, student); we keep one row per student, with
+its column names for the student and total fields. A student with no result for an assignment
+(no submission, or one not graded yet) is left BLANK there and in that assignment's exercise
+columns: a missing submission is not a zero (``nbgrader export`` would write 0). ``score`` sums the
+student's graded assignments; ``max_score`` is the whole course's total.
+
+Both class files are rebuilt from every result on disk (``OUT/autograded/<student>/<assignment>/
+results.json``, whichever run wrote it), for every known assignment and student: a partial run
+(``--assignment X``) grades only X but the files still show the whole class.
+
+On a Dask cluster: ``--scheduler tcp://HOST:8786`` grades on its workers instead (``cluster``);
+the outputs, the keys and the resumption are the same.
+
+Parallelism: ``--jobs N`` worker processes (default: CPU count) from a ``forkserver`` context;
+each worker grades many submissions and keeps its own sandbox zygote (``autograder.sandbox.isolation``).
+The parent process only reads files, writes results and renders pages; it never runs student code.
+
+Resumable: every result is written atomically (temporary file + ``os.replace``) as soon as it
+arrives, and ``convkit.json`` records the key it was graded under: sha256 of the submission's files,
+plus the grader's fingerprint (the ``autograder`` package's files, the hypothesis and torch
+versions) and the isolation/device. A rerun grades only submissions whose key changed or that
+have no result; ``--force`` regrades everything. Ctrl-C stops the run and leaves every completed
+result in place.
+
+Failures: an exception from ``grade`` (or an unreadable submission) is recorded as a results.json
+with every exercise at 0 and the error in its ``output``; the run goes on. Such a result is kept
+on rerun (the same input gives the same error) unless the submission or the grader changes. A
+grading worker that dies (killed, out of memory) breaks only the submissions in flight: they are
+retried, and a submission that kills a worker twice is graded alone and, if it kills that too,
+recorded as an error that a rerun retries.
+
+Exit status: 0 when the run completed (whatever the scores and errors); 2, with the reason on
+stderr and every existing output left untouched, when there is nothing to grade: the course folder
+(its ``submitted/``) cannot be read, ``--assignment`` names no known assignment (the known ids are
+listed), or no submission of a known assignment is found (a typo in the path must not look like a
+successful run of an empty class); 130 on Ctrl-C.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+from rich.table import Table
+
+from . import gradebook as gbmod, pool
+from .records import (ClassError, Summary, finish, gradebook_url, grader_fingerprint,
+                      is_up_to_date, job_key)
+from .. import assignments
+from ..assignments import teaching_order
+from ..reports import classreport, regrade
+from ..results.store import RESULTS
+from ..submission.course import discover
+
+
+def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation: str = "sandbox",
+              device: str = "cpu", force: bool = False, gradebook: str | None = None,
+              show_progress: bool = True, start_method: str = "forkserver",
+              fingerprint: str | None = None, scheduler: str | None = None) -> Summary:
+    """Grade every submission of ``course`` that needs it; write the per-class files.
+
+    ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
+    ``scheduler`` (a Dask scheduler's address) grades on that cluster instead of a local pool
+    (``cluster``); everything else is the same.
+    Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read, and
+    ``ClassError`` when ``assignments_only`` names an unknown assignment or there is no submission
+    to grade (or, with ``scheduler``, when it cannot be reached or no worker may grade); in every
+    case before anything is written."""
+
+    course = Path(course)
+    out = Path(out) if out else course
+    if not (course / "submitted").is_dir():
+        raise OSError(f"{course}: no submitted/ folder (expected submitted/<student>/<assignment>/)")
+    known = assignments.all_assignments()
+    only = list(dict.fromkeys(assignments_only)) if assignments_only else None
+    ids = ", ".join(sorted(known, key=teaching_order))
+    bad = [a for a in (only or ()) if a not in known]
+    if bad:
+        raise ClassError(f"unknown assignment{'s' if len(bad) > 1 else ''} "
+                         f"{', '.join(repr(a) for a in bad)} (known: {ids})")
+    summary = Summary()
+    # Every submission (for the class files), and those of the selected assignments (to grade).
+    all_jobs, unknown = discover(course, None, set(known))
+    selected = [j for j in all_jobs if not only or j.assignment in only]
+    summary.unknown += unknown
+    if not selected:
+        where = course / "submitted"
+        what = f"for {', '.join(only)} " if only else ""
+        msg = (f"no submissions {what}found under {where} (expected "
+               f"submitted/<student>/<assignment>/ holding a notebook or a .py, with <assignment> "
+               f"one of: {ids})")
+        if unknown:
+            shown = ", ".join(f"{s}/{a}" for s, a in unknown[:10])
+            msg += f"; folders that name no known assignment: {shown}"
+            if len(unknown) > 10:
+                msg += f" and {len(unknown) - 10} more"
+        raise ClassError(msg + ". Nothing was graded or written.")
+    if start_method == "forkserver" and not scheduler:
+        pool.start_forkserver()
+    fingerprint = fingerprint or grader_fingerprint()
+    todo = []
+    for job in selected:
+        job.key = job_key(job, fingerprint, isolation, device)
+        if not force and is_up_to_date(out, job):
+            summary.up_to_date.append((job.student, job.assignment))
+        else:
+            todo.append(job)
+    jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    jobs = max(1, min(jobs, len(todo) or 1))
+
+    console = Console(stderr=True)
+    try:
+        if todo:
+            with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                          disable=not show_progress, transient=False) as progress:
+                task = progress.add_task("grading", total=len(todo))
+                def done(job, outcome):
+                    finish(out, job, outcome, summary, progress, task)
+                if scheduler:
+                    # distributed is imported only for a run on a Dask cluster.
+                    from . import cluster
+                    summary.interrupted |= cluster.grade_all(todo, done, scheduler, isolation,
+                                                             device, console)
+                else:
+                    pool.grade_all(todo, done, jobs, isolation, device, start_method)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+
+    # The class files always cover the whole class: every known assignment, every result on disk.
+    assignment_ids = sorted(known, key=teaching_order)
+    roster = [d.name for d in sorted((course / "submitted").iterdir())
+              if d.is_dir() and not d.name.startswith(".")]
+    rows = classreport.collect(out, all_jobs, assignment_ids, roster)
+    summary.data = rows
+    names = {}
+    db_url = gradebook_url(course, gradebook)
+    if db_url and not summary.interrupted:
+        try:
+            summary.gradebook = gbmod.write_scores(db_url, course, rows)
+            names = summary.gradebook.get("names", {})
+            # the gradebook's students are the course's roster too
+            rows["students"] = sorted(set(rows["students"]) | set(names))
+        except Exception as e:      # the gradebook is a bonus: never lose the run over it
+            summary.gradebook = {"error": f"{type(e).__name__}: {e}", "db_url": db_url}
+    summary.stats = classreport.stats(rows)
+    # regrade.csv before the report, which shows it
+    summary.written += regrade.write(out, summary.graded)
+    summary.written += classreport.write_all(out, rows, names, classreport.course_name(course))
+    return summary
+
+
+def _print_gradebook(console, data: dict) -> None:
+    """The class gradebook as grades.csv holds it: one row per student, one column per
+    assignment, and the total; "missing" where a student has no submission (blank in the CSV),
+    "not graded" where a submission has no result yet."""
+    if not data or not data.get("students"):
+        return
+    header, rows = classreport.csv_rows(data)
+    a_ids = list(data["assignments"])
+    table = Table(title="gradebook")
+    table.add_column("student")
+    for a in a_ids:
+        table.add_column(a, justify="right")
+    table.add_column("total", justify="right")
+    for r in rows:
+        by = dict(zip(header, r))
+        cells = [by[a] if by[a] != "" else f"[dim]{classreport.status(data, r[0], a)}[/dim]"
+                 for a in a_ids]
+        table.add_row(r[0], *cells, f"{by['score']} / {by['max_score']}")
+    console.print(table)
+
+
+def _print_summary(summary: Summary, out: Path) -> None:
+    console = Console(stderr=False)
+    stats = summary.stats
+    if stats:
+        table = Table(title="class summary")
+        for col in ("assignment", "submissions", "missing", "mean", "median", "max"):
+            table.add_column(col, justify="left" if col == "assignment" else "right")
+        for a, s in stats.items():
+            table.add_row(a, str(s["n"]), str(s["missing"]), f"{s['mean']:.2f}",
+                          f"{s['median']:.2f}", f"{s['max']:g}")
+        console.print(table)
+    _print_gradebook(console, summary.data)
+    console.print(f"graded {len(summary.graded)}, up to date {len(summary.up_to_date)}, "
+                  f"errors {len(summary.errors)}, unknown folders {len(summary.unknown)}")
+    for s, a, msg in summary.errors:
+        console.print(f"[red]error[/red] {s}/{a}: {msg}", markup=True, highlight=False)
+    for s, a in summary.unknown:
+        console.print(f"[yellow]skipped[/yellow] {s}/{a}: not a known assignment", highlight=False)
+    if summary.gradebook:
+        gb = summary.gradebook
+        if gb.get("error"):
+            console.print(f"[red]gradebook not updated[/red]: {gb['error']}", highlight=False)
+        else:
+            console.print(f"gradebook {gb['db_url']}: {gb['grades']} grades written"
+                          + (f"; not written: {'; '.join(gb['skipped'])}" if gb.get("skipped") else ""),
+                          highlight=False)
+    if summary.interrupted:
+        console.print("[yellow]interrupted[/yellow]: completed results are kept; rerun to finish.")
+    console.print(f"results: {out / 'autograded'}/<student>/<assignment>/{RESULTS}", highlight=False)
+    console.print(f"feedback: {out / 'feedback'}/<student>/<assignment>/feedback.html", highlight=False)
+    for p in summary.written:
+        console.print(f"wrote {p}", highlight=False)
+
+
+def main(args) -> int:
+    course = Path(args.course)
+    out = Path(getattr(args, "out", None) or course)
+    try:
+        summary = run_class(course, out, jobs=getattr(args, "jobs", 0) or 0,
+                            assignments_only=getattr(args, "assignment", None),
+                            isolation=getattr(args, "isolation", "sandbox") or "sandbox",
+                            device=getattr(args, "device", "cpu") or "cpu",
+                            force=bool(getattr(args, "force", False)),
+                            gradebook=getattr(args, "gradebook", None),
+                            show_progress=sys.stderr.isatty(),
+                            scheduler=getattr(args, "scheduler", None))
+    except (OSError, ClassError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    _print_summary(summary, out)
+    return 130 if summary.interrupted else 0

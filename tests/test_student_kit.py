@@ -139,7 +139,7 @@ def test_the_wheel_and_the_zip_hold_no_answer(built):
     names = set(kit.wheel_texts(wheel))
     ids = [p.parent.name for p in (ROOT / "assignments").glob("*/*.ipynb")]
     assert {f"convkit/notebooks/{a}.ipynb" for a in ids} <= names
-    assert "convkit/_kit.py" in names and "convkit/selfcheck.py" in names
+    assert "convkit/_kit.py" in names and "convkit/cli/selfcheck.py" in names
     with zipfile.ZipFile(notebooks) as z:
         assert sorted(z.namelist()) == sorted(f"{a}/{a}.ipynb" for a in ids)
         for n in z.namelist():
@@ -161,7 +161,7 @@ def test_installed_files_hold_no_answer_and_torch_is_kept(built, student_env):
     assert r.returncode == 0, r.stderr
     location = Path(re.search(r"^Location: (.+)$", r.stdout, re.M).group(1))
     files = [line.strip() for line in r.stdout.split("Files:", 1)[1].splitlines() if line.strip()]
-    assert any(f.endswith("convkit/selfcheck.py") for f in files)
+    assert any(f.endswith("convkit/cli/selfcheck.py") for f in files)
     texts = {}
     for f in files:
         assert not re.search(r"(^|/)(solutions|demo|tests|corpus)/", f), f

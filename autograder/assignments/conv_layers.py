@@ -50,7 +50,7 @@ def _conv(X, W, b=None, **kw):
 def _conv_scale(case):
     """(S, M): S = conv(|X|, |W|) + |b| for this output; M the largest value of the whole
     correlation of |X| with the dilated |W| (every shift at which they overlap, stride 1): an FFT
-    computes all of those and keeps some, so its error follows them (SPEC's M, generalised to
+    computes all of those and keeps some, so its error follows them (the contract's M, generalised to
     stride and dilation, where the kept outputs may all be windows over padding)."""
     X, W, b = _f64(case["X"]).abs(), _f64(case["W"]).abs(), case.get("b")
     b = None if b is None else _f64(b).abs()

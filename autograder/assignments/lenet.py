@@ -4,7 +4,7 @@ Exercises: ``lenet`` (the book's LeNet-5 composed from ``torch.nn`` layers), ``e
 (the share of correct predictions over a data iterator) and ``train_lenet`` (Xavier-uniform
 initialisation, minibatch SGD on the cross-entropy, per-epoch records).
 
-Here ``nn.Conv2d`` and ``nn.AvgPool2d`` are allowed (SPEC section 1): the exercises forbid no
+Here ``nn.Conv2d`` and ``nn.AvgPool2d`` are allowed (docs/CONTRACT.md): the exercises forbid no
 category of routines. The data is scikit-learn's bundled digits scaled to 28x28
 (``load_digits_28``, also what students train on in the notebook): nothing is downloaded.
 

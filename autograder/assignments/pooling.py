@@ -5,7 +5,7 @@ padding) and ``pool2d_pad_stride`` (each channel of X pooled on its own, with pa
 ``stride=None`` meaning the window, as ``nn.MaxPool2d``).
 
 The oracle is torch's float64 ``F.max_pool2d`` / ``F.avg_pool2d(count_include_pad=True)``, kept
-here (no engine file knows about pooling). SPEC's bound has S = the same pooling of |X| (a maximum
+here (no engine file knows about pooling). The contract's bound has S = the same pooling of |X| (a maximum
 is exact; an average of k values errs by about k*eps times the average of |X|), M its largest
 value. Max pooling's gradients are checked on inputs without ties: a drawn permutation of evenly
 spaced values, as ``conv_layers``' backward pass is.

@@ -36,7 +36,7 @@ def conv(X, K, padding=0, stride=1, absolute=False):
 def conv_grads(X, K, upstream, padding=0, stride=1, absolute=False):
     """Gradients of ``sum(upstream * conv(X, K))`` w.r.t. X and K, in float64.
 
-    With ``absolute``, the error scales of those gradients, as ``(S, M)`` pairs for SPEC's bound:
+    With ``absolute``, the error scales of those gradients, as ``(S, M)`` pairs for the contract's bound:
     S the same gradients for |X|, |K| and |upstream| (sums of |products|), M the largest element
     of the whole computation each is cut from. For X that is the gradient with respect to the
     padded X: an FFT computes it over the padded image and crops the padding off, so its error
@@ -73,7 +73,7 @@ def eps(dtype: torch.dtype) -> float:
 
 
 def bound(S: torch.Tensor, dtype: torch.dtype, M=None) -> torch.Tensor:
-    """SPEC's tolerance for results of ``dtype`` whose sums of |products| are ``S`` (one per
+    """The contract's tolerance for results of ``dtype`` whose sums of |products| are ``S`` (one per
     element of the output). M, by default S's largest element, bounds the error an FFT spreads
     over every element; for a strided output it is the largest of the stride-1 output (see
     ``scale``)."""
@@ -83,7 +83,7 @@ def bound(S: torch.Tensor, dtype: torch.dtype, M=None) -> torch.Tensor:
 
 
 def scale(X, K, padding=0, stride=1):
-    """``(S, M)`` for SPEC's bound: S = conv(|X|, |K|) for this output, M its largest value over
+    """``(S, M)`` for the contract's bound: S = conv(|X|, |K|) for this output, M its largest value over
     the whole correlation the output is taken from. With a stride, that is the stride-1 output:
     an implementation that computes it and keeps every s-th element (an FFT, necessarily) has
     that output's error, although the kept elements may all be windows over padding (S = 0)."""
@@ -100,7 +100,7 @@ def out_size(n, k, p=0, s=1) -> tuple[int, int]:
 
 
 def learn_kernel(X, Y, kernel_size, num_epochs=10, lr=3e-2) -> torch.Tensor:
-    """SPEC's gradient descent from zeros, in float64 with torch's conv2d: what learn_kernel gives."""
+    """The contract's gradient descent from zeros, in float64 with torch's conv2d: what learn_kernel gives."""
     X, Y = _f64(X), _f64(Y)
     K = torch.zeros(pair(kernel_size), dtype=torch.float64)
     for _ in range(num_epochs):

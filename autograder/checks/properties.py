@@ -1,7 +1,7 @@
 """Reusable checks for tensor functions, and the ``Task`` that describes one.
 
 A ``Task`` declares a function's tensor inputs (their shapes as a strategy), its other arguments,
-the float64 oracle, the error scale SPEC's bound grows with, and which inputs get gradients (with
+the float64 oracle, the error scale the contract's bound grows with, and which inputs get gradients (with
 their oracle). The builders below turn it into checks (values against the oracle, the reference
 solution, dtype and device, gradients, inputs untouched), so every exercise that is a tensor
 function gets them: the cross-correlations (``ConvTask``), ``pad2d`` and ``Conv2D``'s forward.
@@ -162,7 +162,7 @@ def _cases(task: Task, values: str, dtypes, strided: bool):
 # ---- comparing a result with what was expected -----------------------------------------------
 
 def tolerance(scale, dtype) -> torch.Tensor:
-    """SPEC's error bound for a result of ``dtype``: ``scale`` is the tensor S of sums of
+    """The contract's error bound for a result of ``dtype``: ``scale`` is the tensor S of sums of
     |products|, or ``(S, M)`` where M is not simply S's largest element (``oracle.scale``)."""
     S, M = scale if isinstance(scale, tuple) else (scale, None)
     return oracle.bound(S, dtype, M)
@@ -190,7 +190,7 @@ def require_tensor(r, what: str, context: str) -> torch.Tensor:
 def require_close(got: torch.Tensor, expected: torch.Tensor, scale: torch.Tensor, dtype,
                   context: str, hints=(), case=None, exact: bool = False,
                   error: type = ValuesWrong) -> None:
-    """``got`` equals ``expected`` within SPEC's bound; else raises ``error`` (``Mismatch`` where
+    """``got`` equals ``expected`` within the contract's bound; else raises ``error`` (``Mismatch`` where
     what is compared is not the function's values, e.g. its gradients)."""
     if tuple(got.shape) != tuple(expected.shape):
         _raise(error, f"{context}\nthe output shape is wrong: expected {tuple(expected.shape)}, "
@@ -495,7 +495,7 @@ def linearity(task: Task, points: float) -> Check:
     @st.composite
     def two(draw):
         case = draw(base)
-        # |a*X + X2| <= 2*4 + 2 = 10: generated values stay within SPEC's [-10, 10]
+        # |a*X + X2| <= 2*4 + 2 = 10: generated values stay within the contract's [-10, 10]
         case["X2"] = draw(int_tensor(tuple(case["X"].shape), low=-2, high=2))
         case["a"] = draw(st.integers(-2, 2))
         return case

@@ -32,7 +32,7 @@ from pathlib import Path
 
 def _alembic_on_path() -> None:
     """nbgrader runs ``alembic`` when it creates a gradebook; without it on PATH it fails and
-    leaves a half-made database (NOTES.md). Put this interpreter's bin folder first."""
+    leaves a half-made database. Put this interpreter's bin folder first."""
     import os
     import shutil
     import sys

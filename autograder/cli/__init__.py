@@ -1,4 +1,4 @@
-"""The command line (SPEC section 3).
+"""The command line (docs/CONTRACT.md).
 
     python -m autograder grade PATH --assignment ID --json OUT   grade one submission
     python -m autograder check PATH [--assignment ID]             a student's check of a notebook

@@ -41,10 +41,10 @@ class Check:
 
 @dataclass(frozen=True)
 class Exercise:
-    name: str                      # the SPEC name students define (corr2d, Conv2D, ...)
+    name: str                      # the book's name students define (corr2d, Conv2D, ...)
     title: str                     # the book's section, for reports
     checks: tuple
-    # One bug costs once (SPEC section 2): the earlier exercises of the same assignment that this
+    # One bug costs once (docs/CONTRACT.md): the earlier exercises of the same assignment that this
     # one calls. While this one is checked, the book's code of each (``book_code``) stands in for
     # the student's, so a bug there is charged only where it is.
     builds_on: tuple = ()

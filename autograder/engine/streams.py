@@ -1,6 +1,6 @@
 """A check's example stream: generated once, replayed for every student, shrunk only on failure.
 
-Hypothesis runs derandomised with fixed settings (NOTES.md), and no check calls ``assume`` or
+Hypothesis runs derandomised with fixed settings, and no check calls ``assume`` or
 ``target``: so the examples a check meets, for as long as the student passes them, depend on the
 strategy alone, never on the student. ``stream(check)`` makes them once per process (or takes
 them from ``prepare``, which makes them once per class run): hypothesis's generate phase, driven

@@ -17,7 +17,7 @@ autograder. At the zip's root (Gradescope extracts it into ``/autograder/source`
 ``python -m autograder.integrations.gradescope run --config C --submission DIR --results OUT`` is
 run_autograder's Python side: it finds the student's upload anywhere in DIR (a notebook, else a
 ``.py``; one named after the assignment first), grades it with ``grade()`` exactly as the class
-run does, and writes SPEC section 3's results.json with Gradescope's extras: ``visibility`` on the
+run does, and writes the contract's results.json (docs/CONTRACT.md) with Gradescope's extras: ``visibility`` on the
 whole and on every test, ``output_format: "md"``, each check's output as Markdown. Every exercise
 is present whatever happens: no file found, a notebook that cannot be read, a grading failure.
 
@@ -239,7 +239,7 @@ def md_note(text: str) -> str:
 
 
 def to_gradescope(results: dict, visibility: str = DEFAULT_VISIBILITY, notes=()) -> dict:
-    """SPEC section 3's results.json with Gradescope's display fields added."""
+    """The contract's results.json (docs/CONTRACT.md) with Gradescope's display fields added."""
     out = dict(results)
     text = "\n".join([*notes, *([results["output"]] if results.get("output") else [])])
     out["output"] = md_note(text) if text else ""

@@ -1,4 +1,4 @@
-"""Points and the Gradescope ``results.json`` (SPEC section 3).
+"""Points and the Gradescope ``results.json`` (docs/CONTRACT.md).
 
 One test per check, named ``"<exercise>: <check>"``, tagged with the exercise name first, so that
 summing a tag's tests gives that exercise's score. A forbidden routine or a missing name zeroes

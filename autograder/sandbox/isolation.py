@@ -1,7 +1,7 @@
 """Run a submission in an isolated worker process: the grader's side of the boundary.
 
 ``open_worker(cells, sandboxed, device)`` returns a transport (``.request(req) -> reply``,
-``.pipeline(messages, name)`` for many requests in flight at once, ``.problems``, ``.restart()``,
+``.pipeline(messages, name)`` for many requests in flight at once, ``.problems``,
 ``.close()``) whose requests are answered by ``worker.execute`` in a separate,
 hardened process forked from a *zygote* (``worker/zygote.py``). The zygote imports torch once and
 is started lazily, once per grader process (a parallel job is a process, so each gets its own) and
@@ -751,12 +751,6 @@ class WorkerTransport:
         finally:
             if got < len(messages) and self.sock is sock:
                 self._end()
-
-    def restart(self) -> None:
-        """The next request runs in a fresh worker (the runner asks before hypothesis re-runs a
-        check whose replayed examples failed, so no state from the replay carries over)."""
-        if not self.lost:
-            self._end()
 
     def close(self) -> None:
         self._end()

@@ -176,7 +176,6 @@ class InProcess:
         self.call_timeout = call_timeout
         self.problems = list(namespace.get("__convkit_problems__", []))
         self.books: dict = {}
-        self.forbidden: dict = {}
 
     def trust(self, name: str, book) -> None:
         self.books[name] = book

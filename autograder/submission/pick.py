@@ -21,7 +21,10 @@ def candidates(folder: Path) -> list[Path]:
         rel = p.relative_to(folder).parts
         if SKIP_PARTS & set(rel) or any(part.startswith(".") for part in rel):
             continue
-        if p.suffix in (".ipynb", ".py") and not p.name.startswith("_") and p.is_file():
+        # A link that leads nowhere is the student's to hear about (``load`` says it cannot be
+        # read), not a file that is not there.
+        if p.suffix in (".ipynb", ".py") and not p.name.startswith("_") and \
+                (p.is_file() or p.is_symlink()):
             found.append(p)
     return found
 

@@ -4,7 +4,7 @@ dispatch keys (``enforce``), whatever its name.
 The rule is about what the student's code calls, not about what an allowed routine does inside
 (``Tensor.repeat`` runs ``aten::unfold`` in its kernel): a call from Python, TorchScript or a
 callback enters torch's dispatcher at the tensor's autograd key, while the inner calls of an op
-that has an autograd kernel run below it (NOTES.md, "torch's dispatcher"). So the list is of
+that has an autograd kernel run below it (torch's dispatcher). So the list is of
 *entry* ops, by kind, derived from the book's chapter 6 code, the course's notebooks, the corpus of
 correct submissions (``tests/corpus/*/ok_*.py``) and what students were seen to use. An op missing
 from here refuses honest code with a message that names it: add it here, with the corpus file

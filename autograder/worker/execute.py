@@ -38,7 +38,7 @@ STUDENT_FILES_PREFIX = "<"   # student code is compiled with file names like "<c
 
 def _exact_float32(device: str) -> None:
     """On CUDA, matmul and cuDNN use TF32 by default (10-bit mantissa): a correct float32 answer
-    would miss SPEC's error bound. Ask for IEEE float32 (the newer API only; NOTES.md: never mix
+    would miss the contract's error bound. Ask for IEEE float32 (the newer API only; never mix
     it with the legacy allow_tf32 flags)."""
     if device.startswith("cuda"):
         torch.backends.cuda.matmul.fp32_precision = "ieee"
@@ -379,7 +379,7 @@ def _load_cell(filename, source, ns, problems, timeout, forbidden=None):
                          "trace": "".join(traceback.format_exception_only(type(e), e))[-2000:]})
         return
     try:
-        # Under the guard: SPEC forbids routines inside the student's functions only, but in a
+        # Under the guard: the contract forbids routines inside the student's functions only, but in a
         # worker the dispatcher refuses them below Python everywhere (``enforce``), ending the
         # process. A notebook cell that compares with F.conv2d at top level is stopped here
         # first, in Python, and skipped with a message; the definitions in other cells count.

@@ -1,11 +1,11 @@
 """Catch forbidden routines while student code runs, and count the torch operations it performs.
 
-SPEC: a student's function may not call any library's ready-made convolution, correlation,
+The contract (docs/CONTRACT.md): a student's function may not call any library's ready-made convolution, correlation,
 unfold/fold, padding or pooling routine, however it is reached. Torch routines are caught with a
 ``TorchFunctionMode``: every torch entry point that Python can reach (``torch.*``, ``F.*``, Tensor
 methods, ``torch._C._VariableFunctions``, ``torch._C._nn``, ``torch.ops.aten.*``) passes through
 it, so aliases and ``getattr`` tricks change nothing, while what an allowed routine does inside C++
-(``torch.fft`` padding its input) is not seen, as SPEC wants. Other libraries' routines are wrapped
+(``torch.fft`` padding its input) is not seen, as the contract wants. Other libraries' routines are wrapped
 in their modules, now or when they are first imported.
 
 The guard raises ``Forbidden``, a BaseException, so a student's ``except Exception`` cannot swallow

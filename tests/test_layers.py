@@ -107,13 +107,24 @@ def test_the_kit_imports_itself_at_the_top_of_its_modules():
 
 def test_no_private_name_is_used_outside_its_module():
     used = []
+    modules_bound: dict = {}     # file -> local names bound to a kit module by an import
     for rel, node, target, _ in _imports():
-        if not isinstance(node, ast.ImportFrom) or target[:1] in (("_kit",), ("worker",)):
+        if rel.parts[0] == "worker" or target[:1] == ("_kit",):
             continue
         for a in node.names:
-            is_module = target and target[-1] == a.name
-            if a.name.startswith("_") and not a.name.startswith("__") and not is_module:
-                used.append(f"{rel}:{node.lineno} imports {a.name} from {'.'.join(target)}")
+            last = a.name.split(".")[-1]
+            if target and target[-1] == last:           # the import binds a module
+                modules_bound.setdefault(rel, set()).add(a.asname or last)
+            elif isinstance(node, ast.ImportFrom) and last.startswith("_") \
+                    and not last.startswith("__"):
+                used.append(f"{rel}:{node.lineno} imports {last} from {'.'.join(target)}")
+    for rel, names in modules_bound.items():
+        tree = ast.parse((PKG / rel).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in names and node.attr.startswith("_")
+                    and not node.attr.startswith("__")):
+                used.append(f"{rel}:{node.lineno} uses {node.value.id}.{node.attr}")
     assert not used, "\n".join(sorted(set(used)))
 
 

@@ -175,7 +175,7 @@ def test_installed_files_hold_no_answer_and_torch_is_kept(built, student_env):
     assert r.returncode != 0 and "No module named 'autograder'" in r.stderr
     # Nor does the kit read the instructor's solutions where they sit on the same machine.
     import os
-    probe = ("from convkit import assignments, reference\n"
+    probe = ("from convkit import assignments\nfrom convkit.checks import reference\n"
              "print([reference.solution(e.name) for a in assignments.in_order()"
              " for e in a.exercises])")
     r = subprocess.run([str(python), "-c", probe], capture_output=True, text=True,

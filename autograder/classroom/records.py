@@ -17,7 +17,7 @@ from ..checks.reference import solutions_dir
 from ..engine.grade import could_not_grade
 from ..reports import regrade
 from ..reports.feedback import html_feedback, markdown_feedback
-from ..results.store import RECORD, RESULTS, atomic_write, feedback_dir, graded_dir
+from ..results.store import RECORD, RESULTS, atomic_write, feedback_dir, graded_dir, read_json
 from ..submission.course import Job, submission_hash
 
 # Called as hook(student, assignment) in the run's main thread right after each result is
@@ -107,11 +107,9 @@ def write_submission(out: Path, job: Job, outcome: dict) -> dict:
 
 
 def is_up_to_date(out: Path, job: Job) -> bool:
-    adir = out / "autograded" / job.student / job.assignment
-    try:
-        record = json.loads((adir / RECORD).read_text())
-        json.loads((adir / RESULTS).read_text())
-    except (OSError, ValueError):
+    adir = graded_dir(out, job.student, job.assignment)
+    record = read_json(adir / RECORD)
+    if not isinstance(record, dict) or read_json(adir / RESULTS) is None:
         return False
     return record.get("key") == job.key and not record.get("retry")
 

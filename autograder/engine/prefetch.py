@@ -18,11 +18,11 @@ from __future__ import annotations
 import torch
 
 from . import streams
+from ..checks.reference import solution
 from ..core.declarations import Check
 from ..core.outcomes import WorkerLost
 from ..sandbox.student import Student
 from ..worker import execute, wire
-from ..checks.reference import solution
 
 
 class Diverged(BaseException):
@@ -39,11 +39,11 @@ class _Direct:
 
     def request(self, req: dict) -> dict:
         req, _ = wire.roundtrip(req)
-        execute._exact_float32(str(req.get("device", "cpu")))
+        execute.exact_float32(str(req.get("device", "cpu")))
         try:
             reply = execute.OPS[req["op"]](self.namespace, req, _Unguarded())
         except Exception as e:
-            reply = execute._error(e)
+            reply = execute.error_reply(e)
         reply, _ = wire.roundtrip(reply)
         return reply
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from . import prefetch, streams
 from ..checks import show
 from ..core.declarations import Check, Exercise, Mismatch, ValuesWrong
-from ..results.model import CheckResult, ExerciseResult
 from ..core.outcomes import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
+from ..results.model import CheckResult, ExerciseResult
 
 # What one check may spend searching for a smaller failing input before it reports the smallest
 # found so far. Counted in calls of the check and in the CPU time of the student's code, never in

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from .. import assignments
-from ..results.store import atomic_write
+from ..results.store import RECORD, RESULTS, atomic_write, graded_dir, read_json
 from .feedback import environment, not_assessed, whole_note
 from .regrade import section
 
@@ -33,18 +33,11 @@ PLOT_CACHE = ".convkit-plots"
 _PLOT_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def results_on_disk(out: Path, assignment_ids) -> list[tuple[str, str]]:
     """Every (student, assignment) with a ``results.json`` under ``OUT/autograded`` for one of
     ``assignment_ids``, whichever run wrote it (sorted)."""
     found = []
-    root = out / "autograded"
+    root = Path(out) / "autograded"
     wanted = set(assignment_ids)
     try:
         students = sorted(root.iterdir())
@@ -54,7 +47,7 @@ def results_on_disk(out: Path, assignment_ids) -> list[tuple[str, str]]:
         if sdir.name.startswith(".") or not sdir.is_dir():
             continue
         for a in sorted(wanted):
-            if (sdir / a / "results.json").is_file():
+            if (sdir / a / RESULTS).is_file():
                 found.append((sdir.name, a))
     return found
 
@@ -77,12 +70,12 @@ def collect(out: Path, jobs, assignment_ids: list[str], roster=()) -> dict:
     students = {j.student for j in jobs} | set(roster)
     for student, a in sorted(pairs):
         students.add(student)
-        adir = out / "autograded" / student / a
-        results = _read_json(adir / "results.json")
+        adir = graded_dir(out, student, a)
+        results = read_json(adir / RESULTS)
         if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
             data["pending"].add((student, a))     # not graded yet (an interrupted run)
             continue
-        record = _read_json(adir / "convkit.json")
+        record = read_json(adir / RECORD)
         record = record if isinstance(record, dict) else {}
         per_ex = {}
         for t in results["tests"]:
@@ -141,7 +134,7 @@ def _findings(s: dict) -> list[tuple[str, str]]:
 def usual_ops() -> dict:
     """exercise -> the torch functions the reference and the correct corpus call
     (``autograder/reports/usual_ops.json``, written by ``tools/usual_ops.py``)."""
-    data = _read_json(Path(__file__).resolve().parent / "usual_ops.json")
+    data = read_json(Path(__file__).resolve().parent / "usual_ops.json")
     return {str(k): set(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import assignments
 from ..checks.reference import solutions_dir
-from ..results.store import atomic_write
+from ..results.store import RECORD, RESULTS, atomic_write, graded_dir, read_json
 
 CSV = "regrade.csv"
 COLUMNS = ["student_id", "assignment", "exercise", "old", "new", "why", "detail", "graded_at"]
@@ -59,13 +59,6 @@ def declarations(assignment_id: str) -> str:
     return h.hexdigest()
 
 
-def _read(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def per_exercise(results) -> dict:
     out: dict = {}
     for t in results.get("tests", []) if isinstance(results, dict) else []:
@@ -79,10 +72,10 @@ def per_exercise(results) -> dict:
 def previous(adir: Path) -> dict | None:
     """The result on disk in ``adir`` before it is replaced: per-exercise scores and the inputs
     its record kept (None when there is no readable earlier result)."""
-    results = _read(adir / "results.json")
+    results = read_json(adir / RESULTS)
     if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
         return None
-    record = _read(adir / "convkit.json")
+    record = read_json(adir / RECORD)
     record = record if isinstance(record, dict) else {}
     prev = {"exercises": per_exercise(results), "status": record.get("status"),
             "graded_at": record.get("graded_at")}
@@ -122,13 +115,13 @@ def diff(out: Path, graded) -> tuple[list[list], int]:
     of them were regrades (had an earlier result)."""
     rows, regraded = [], 0
     for student, a in sorted(set(graded)):
-        adir = Path(out) / "autograded" / student / a
-        record = _read(adir / "convkit.json")
+        adir = graded_dir(out, student, a)
+        record = read_json(adir / RECORD)
         prev = record.get("previous") if isinstance(record, dict) else None
         if not isinstance(prev, dict):
             continue            # a first grade: nothing to compare with
         regraded += 1
-        new = per_exercise(_read(adir / "results.json"))
+        new = per_exercise(read_json(adir / RESULTS))
         old = prev.get("exercises") or {}
         reason, detail = why(prev, record)
         for ex in list(new) + [e for e in old if e not in new]:

@@ -7,6 +7,7 @@ moment leaves nothing half-written.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +23,15 @@ def atomic_write(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def read_json(path: Path):
+    """A JSON file's value, or None when it is missing or unreadable (a run stopped mid-way, a
+    hand-edited file): readers treat both as "no result"."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def graded_dir(out: Path, student: str, assignment: str) -> Path:

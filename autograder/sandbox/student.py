@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..core.outcomes import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
 from ..worker import execute as _execute
-from ..core.outcomes import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost  # noqa: F401  (the Student's raises)
 from ..worker import wire
 from ..worker.serve import call_budget
 

@@ -28,7 +28,6 @@ class Submission:
     file: Path | None = None
 
 
-
 def load(path: str | Path, assignment_id: str | None = None) -> Submission:
     """The submission at ``path``: a file, or the file ``pick`` chooses in a folder."""
     try:

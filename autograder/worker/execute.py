@@ -36,7 +36,7 @@ from . import guard
 STUDENT_FILES_PREFIX = "<"   # student code is compiled with file names like "<cell 3>"
 
 
-def _exact_float32(device: str) -> None:
+def exact_float32(device: str) -> None:
     """On CUDA, matmul and cuDNN use TF32 by default (10-bit mantissa): a correct float32 answer
     would miss the contract's error bound. Ask for IEEE float32 (the newer API only; never mix
     it with the legacy allow_tf32 flags)."""
@@ -64,7 +64,7 @@ def _student_trace(exc: BaseException) -> str:
     return "".join(lines)[-3000:]
 
 
-def _error(exc: BaseException) -> dict:
+def error_reply(exc: BaseException) -> dict:
     try:
         message = str(exc)[:500]
     except BaseException:
@@ -266,7 +266,7 @@ def execute(namespace: dict, req: dict, forbidden=None) -> dict:
     name = req.get("name")
     if name not in namespace:
         return {"missing": name}
-    _exact_float32(str(req.get("device", "cpu")))
+    exact_float32(str(req.get("device", "cpu")))
     with guard.watching(forbidden) as g:
         # CPU time, not wall time: what the student's code costs, however busy the machine is.
         t0 = time.process_time()
@@ -275,12 +275,12 @@ def execute(namespace: dict, req: dict, forbidden=None) -> dict:
         except guard.Forbidden as e:
             return {"forbidden": str(e.args[0])}
         except Exception as e:
-            reply = _error(e)
+            reply = error_reply(e)
         except BaseException as e:  # SystemExit, KeyboardInterrupt from student code
             if g.hit:
                 return {"forbidden": g.hit}
             if isinstance(e, (SystemExit, KeyboardInterrupt)):
-                reply = _error(e)
+                reply = error_reply(e)
             else:
                 raise
     if g.hit:
@@ -401,7 +401,7 @@ def _load_cell(filename, source, ns, problems, timeout, forbidden=None):
                          "message": f"did not finish within {timeout:g} s of CPU time and was skipped",
                          "trace": ""})
     except Exception as e:
-        err = _error(e)["error"]
+        err = error_reply(e)["error"]
         err["cell"] = filename
         problems.append(err)
     except SystemExit as e:

@@ -118,5 +118,5 @@ def run(sock, cells, book=None, call_cpu: float = 0.0, forbidden=None) -> None:
         try:
             reply = execute.execute(ns, req, forbidden)
         except BaseException as e:     # an odd BaseException from student code: report, go on
-            reply = execute._error(e)
+            reply = execute.error_reply(e)
         sock.sendall(encode_reply(reply))

@@ -23,8 +23,8 @@ PYTEST_ARGS ?=
 TEST_JOBS ?= $(shell expr $(JOBS) + 1)
 XDIST := -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
 # Grading isolates every submission with bubblewrap; without it (and without root to install it)
-# fall back to forked workers with resource limits, and say so.
-ISOLATION ?= $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process)
+# the kit falls back to forked workers with resource limits (isolation "auto"), and says so.
+ISOLATION ?=
 
 .PHONY: install test test-fast grade check lab release collect bench clean sandbox-deps page-deps \
   similarity
@@ -69,9 +69,13 @@ test: install sandbox-deps page-deps
 test-fast: install sandbox-deps page-deps
 	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
+# A course's settings live in its nbgrader_config.py (c.Convkit.jobs, .isolation, .device,
+# .scheduler, .gradebook: autograder/core/settings.py); JOBS=, ISOLATION= or SCHEDULER= given to
+# make override them.
 grade: install sandbox-deps
-	$(PY) -m autograder class $(SUBMISSIONS) --jobs $(JOBS) \
-	  --isolation $(shell command -v bwrap >/dev/null 2>&1 && echo sandbox || echo process) \
+	$(PY) -m autograder class $(SUBMISSIONS) \
+	  $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS),) \
+	  $(if $(ISOLATION),--isolation $(ISOLATION),) \
 	  $(if $(OUT),--out $(OUT),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 # make similarity [SUBMISSIONS=course] [ASSIGNMENT=id] [THRESHOLD=0.5]: similarity.html and

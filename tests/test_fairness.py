@@ -2,6 +2,8 @@
 and a grade does not depend on how busy the grading machine is."""
 from __future__ import annotations
 
+import dataclasses
+
 import subprocess
 import sys
 import time
@@ -144,7 +146,7 @@ def _strip_timings(results: dict) -> dict:
 
 
 def test_the_shrink_budget_is_counted_in_calls_not_seconds(monkeypatch):
-    monkeypatch.setattr(runner, "CHECK_BUDGET_ATTEMPTS", 1)
+    monkeypatch.setattr(runner, "LIMITS", dataclasses.replace(runner.LIMITS, check_attempts=1))
     a = grade(CC / "bug_flipped_kernel.py", A_CC, isolation="none")
     b = grade(CC / "bug_flipped_kernel.py", A_CC, isolation="none")
     assert _strip_timings(a) == _strip_timings(b)

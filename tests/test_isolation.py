@@ -13,6 +13,7 @@ out after ``CALL_TIMEOUT`` s (the real defaults are 50 examples and 5 s); the co
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import select
@@ -120,8 +121,8 @@ def env(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     original = streams.hypothesis_settings
     mp.setattr(streams, "hypothesis_settings", lambda n: original(min(n, EXAMPLES)))
-    mp.setattr(isolation, "CALL_TIMEOUT_S", CALL_TIMEOUT)
-    mp.setattr(isolation, "LOAD_TIMEOUT_S", LOAD_TIMEOUT)
+    mp.setattr(isolation, "LIMITS", dataclasses.replace(isolation.LIMITS, call_cpu_s=CALL_TIMEOUT,
+                                                        load_wall_s=LOAD_TIMEOUT))
     mp.setenv("CONVKIT_SECRET", SECRET)
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     tcp.bind(("127.0.0.1", 0))

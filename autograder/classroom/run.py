@@ -73,6 +73,7 @@ from .records import (ClassError, Summary, finish, gradebook_url, grader_fingerp
                       is_up_to_date, job_key)
 from .. import assignments
 from ..assignments import teaching_order
+from ..core.settings import SettingsError, course_settings
 from ..reports import classreport, regrade
 from ..results.store import RESULTS
 from ..submission.course import discover
@@ -234,15 +235,22 @@ def main(args) -> int:
     course = Path(args.course)
     out = Path(getattr(args, "out", None) or course)
     try:
-        summary = run_class(course, out, jobs=getattr(args, "jobs", 0) or 0,
+        # The course's settings (its nbgrader_config.py), then the flags given over them.
+        asked = course_settings(course, **{k: getattr(args, k, None) for k in
+                                           ("jobs", "isolation", "device", "scheduler",
+                                            "gradebook")})
+        settings = asked.resolved()
+        if asked.isolation == "auto" and settings.isolation != "sandbox":
+            print("note: bubblewrap is not installed: grading with --isolation process (forked "
+                  "workers with resource limits, no namespaces)", file=sys.stderr)
+        summary = run_class(course, out, jobs=settings.jobs,
                             assignments_only=getattr(args, "assignment", None),
-                            isolation=getattr(args, "isolation", "sandbox") or "sandbox",
-                            device=getattr(args, "device", "cpu") or "cpu",
+                            isolation=settings.isolation, device=settings.device,
                             force=bool(getattr(args, "force", False)),
-                            gradebook=getattr(args, "gradebook", None),
+                            gradebook=settings.gradebook,
                             show_progress=sys.stderr.isatty(),
-                            scheduler=getattr(args, "scheduler", None))
-    except (OSError, ClassError) as e:
+                            scheduler=settings.scheduler)
+    except (OSError, ClassError, SettingsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_summary(summary, out)

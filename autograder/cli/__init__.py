@@ -279,11 +279,17 @@ def _has(module: str) -> bool:
 def _class_parser(sub) -> None:
     k = sub.add_parser("class", help="grade every submission of an nbgrader course folder")
     k.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
-    k.add_argument("--jobs", type=int, default=0, help="parallel workers (default: CPU count)")
+    # The settings' defaults are the course's (nbgrader_config.py's c.Convkit, core/settings.py):
+    # a flag given here overrides them.
+    k.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the "
+                   "course's c.Convkit.jobs, else one per CPU)")
     k.add_argument("--out", help="output folder (default: COURSE)")
     k.add_argument("--assignment", action="append", help="only these assignments")
-    k.add_argument("--device", default="cpu")
-    k.add_argument("--isolation", choices=["sandbox", "process"], default="sandbox")
+    k.add_argument("--device", default=None, help="cpu or cuda (default: c.Convkit.device, "
+                   "else cpu)")
+    k.add_argument("--isolation", choices=["sandbox", "process", "auto"], default=None,
+                   help="default: c.Convkit.isolation, else auto (sandbox where bubblewrap is "
+                   "installed, else process)")
     k.add_argument("--force", action="store_true", help="regrade everything, even unchanged")
     k.add_argument("--gradebook", help="nbgrader gradebook to write the scores into: a path or an "
                    "SQLAlchemy URL (default: COURSE/gradebook.db or COURSE/.nbgrader/gradebook.db "

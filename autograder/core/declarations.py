@@ -30,8 +30,8 @@ class Check:
     # untouched, linearity, ...): where the values are wrong it says "not assessed" in one line
     # instead of repeating the value failure.
     needs_values: bool = False
-    # CPU seconds each call of this check may use, where the default (``student.CALL_TIMEOUT_S``)
-    # is too little: a short training run. Bounded by ``student.MAX_CALL_CPU_S``.
+    # CPU seconds each call of this check may use, where the default (``LIMITS.call_cpu_s``)
+    # is too little: a short training run. Bounded by ``LIMITS.max_call_cpu_s`` (core/settings.py).
     cpu_s: float | None = None
     # A value check whose examples are split by its exercise's ``partition``: one result per part
     # (each with its share of the points), so a bug that shows only where one feature varies

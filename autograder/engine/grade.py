@@ -11,6 +11,7 @@ import time
 import torch
 
 from .. import assignments
+from ..core.settings import LIMITS
 from ..results import scoring
 from ..sandbox import isolation as iso
 from ..sandbox.student import InProcess, Student
@@ -19,12 +20,6 @@ from ..submission.load import load
 from ..worker.execute import load_source
 from .notes import inherited, load_note, missing_note
 from .runner import not_graded, run_exercise, tampered
-
-# CPU time of the student's code for one submission's checks, all exercises together (each call
-# is also limited: ``student.CALL_TIMEOUT_S``). CPU, not wall time: a loaded machine must not
-# change a grade.
-SUBMISSION_BUDGET_S = 120.0
-
 
 def open_transport(cells, isolation: str, device: str, forbidden: dict | None = None):
     """A transport that runs ``cells`` in the requested isolation level; ``forbidden`` maps an
@@ -40,8 +35,9 @@ def open_transport(cells, isolation: str, device: str, forbidden: dict | None = 
 
 
 def grade(path, assignment_id: str, isolation: str = "sandbox", device: str = "cpu",
-          budget_s: float = SUBMISSION_BUDGET_S) -> dict:
+          budget_s: float | None = None) -> dict:
     assignment = assignments.get(assignment_id)
+    budget_s = LIMITS.submission_cpu_s if budget_s is None else budget_s
     # The oracle's tiny float64 convolutions take microseconds on one thread and milliseconds
     # when OpenMP threads contend for the cores: the grader computes on one thread.
     torch.set_num_threads(1)

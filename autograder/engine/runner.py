@@ -15,14 +15,8 @@ from . import prefetch, streams
 from ..checks import show
 from ..core.declarations import Check, Exercise, Mismatch, ValuesWrong
 from ..core.outcomes import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
+from ..core.settings import LIMITS
 from ..results.model import CheckResult, ExerciseResult
-
-# What one check may spend searching for a smaller failing input before it reports the smallest
-# found so far. Counted in calls of the check and in the CPU time of the student's code, never in
-# wall time: how busy the grading machine is must not change a verdict or its message.
-CHECK_BUDGET_ATTEMPTS = 600
-CHECK_BUDGET_CPU_S = 20.0
-
 
 # ---- the parts a value check is split into ----------------------------------------------------
 
@@ -170,8 +164,8 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
     last: dict = {}
     # Calls are counted from the start of shrinking (``None`` until then: a replay's length is
     # the stream's); CPU time from the start of the check (or of a part's shrinking).
-    spent = {"attempts": None, "cpu": student.seconds, "max_attempts": CHECK_BUDGET_ATTEMPTS,
-             "max_cpu": CHECK_BUDGET_CPU_S}
+    spent = {"attempts": None, "cpu": student.seconds, "max_attempts": LIMITS.check_attempts,
+             "max_cpu": LIMITS.check_cpu_s}
 
     def attempt(case, who=student) -> bool:
         """True when the example counts (passed); False when it was not judged (a property on
@@ -284,8 +278,8 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
         # state between calls meets the same sequence of calls on every run, so its grade is
         # still the same. The parts share the check's budget.
         spent.update(attempts=0, cpu=student.seconds,
-                     max_attempts=CHECK_BUDGET_ATTEMPTS // len(shrinking),
-                     max_cpu=CHECK_BUDGET_CPU_S / len(shrinking))
+                     max_attempts=LIMITS.check_attempts // len(shrinking),
+                     max_cpu=LIMITS.check_cpu_s / len(shrinking))
         st.message = _shrunk(check, st, p, where, attempt, last)
     return verdicts()
 

@@ -57,21 +57,12 @@ import time
 from pathlib import Path
 
 from ..core.outcomes import ForbiddenUsed, WorkerHung, WorkerLost
+from ..core.settings import LIMITS
 from ..worker.serve import call_budget
 from ..worker import wire, world
 from ..worker.enforce import DEFAULT as DEFAULT_FORBIDDEN
 from ..worker.enforce import VIOLATION_EXIT
 
-CALL_TIMEOUT_S = 5.0        # CPU time for one request (the worker's RLIMIT_CPU, set per request)
-# Wall time for one request, a last resort for code that waits without computing (a sleep, a
-# lock): generous, so that a busy machine never turns a slow honest call into a hang.
-WALL_FACTOR = 4
-LOAD_TIMEOUT_S = 60.0       # wall time for running the submission's cells: a last resort (each cell has 2 s of CPU time)
-START_TIMEOUT_S = 120.0     # wall time for the zygote to import torch
-CONTROL_TIMEOUT_S = 30.0    # wall time for the zygote to answer one order
-PIPELINE_WINDOW = 128 << 10 # bytes of requests a pipelined worker may have waiting unanswered
-MEMORY_HEADROOM = 3 << 30   # address space a CPU worker may add to the zygote's
-TMPFS_BYTES = 256 << 20     # the sandbox's /tmp (workers' folders), all workers together
 
 WORKER_DIR = Path(__file__).resolve().parents[1] / "worker"
 SANDBOX_ROOT = "/opt/convkit"
@@ -190,7 +181,7 @@ def sandbox_argv(root: bool | None = None, cuda: bool = False) -> list[str]:
     # for the next student to find), and all of it together is bounded. It is mounted first, so
     # that an environment living under /tmp (a checkout in /tmp, as CI may use) is bound inside
     # it rather than hidden by it.
-    argv += ["--perms", "0755", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+    argv += ["--perms", "0755", "--size", str(LIMITS.sandbox_tmp_bytes), "--tmpfs", "/tmp"]
     targets = [t for _, t in binds] + [f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"]
     parents = set()
     for t in targets:
@@ -276,7 +267,7 @@ class ZygoteFailed(RuntimeError):
 class Zygote:
     """One long-lived zygote process and its control socket."""
 
-    def __init__(self, sandboxed: bool, memory_headroom: int = MEMORY_HEADROOM, cuda: bool = False,
+    def __init__(self, sandboxed: bool, memory_headroom: int | None = None, cuda: bool = False,
                  floor=DEFAULT_FORBIDDEN):
         self.sandboxed = sandboxed
         self.cuda = cuda
@@ -284,7 +275,8 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ctrl = ours
         # ``floor``: the categories the zygote's dispatcher kernels refuse in every worker.
-        opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(memory_headroom),
+        headroom = LIMITS.memory_headroom_bytes if memory_headroom is None else memory_headroom
+        opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(headroom),
                 "floor": list(floor)}
         if sandboxed:
             pkg = f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"
@@ -306,7 +298,7 @@ class Zygote:
                 cwd="/" if not sandboxed else None)
         finally:
             theirs.close()
-        hello = self._read(START_TIMEOUT_S)
+        hello = self._read(LIMITS.zygote_start_wall_s)
         if not hello.get("ready"):
             self.close()
             raise ZygoteFailed(f"the worker zygote did not start: {hello}")
@@ -339,7 +331,7 @@ class Zygote:
             except OSError as e:
                 self.close()
                 raise ZygoteFailed(f"the worker zygote is gone ({e})") from None
-            reply = self._read(CONTROL_TIMEOUT_S)
+            reply = self._read(LIMITS.zygote_control_wall_s)
         if "pid" not in reply:
             raise ZygoteFailed(f"the worker zygote could not fork: {reply.get('error')}")
         return int(reply["pid"])
@@ -350,7 +342,7 @@ class Zygote:
         with self.lock:
             try:
                 self.ctrl.send(json.dumps({"op": "kill", "pid": pid, "grace": grace}).encode())
-                reply = self._read(CONTROL_TIMEOUT_S + grace)
+                reply = self._read(LIMITS.zygote_control_wall_s + grace)
                 return reply.get("status"), str(reply.get("report") or "")[:200]
             except (OSError, ZygoteFailed):
                 # The zygote is gone: under bubblewrap its pid namespace went with it; in process
@@ -391,12 +383,12 @@ def get_zygote(sandboxed: bool, device: str = "cpu", floor=DEFAULT_FORBIDDEN) ->
     """This process's zygote for the isolation level, started on first use (or after it died)."""
     cuda = str(device).startswith("cuda")
     floor = tuple(floor)
-    key = (os.getpid(), sandboxed, cuda, MEMORY_HEADROOM, floor)
+    key = (os.getpid(), sandboxed, cuda, LIMITS.memory_headroom_bytes, floor)
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
             # A forked copy of this process must not share its parent's zygote: keyed by pid.
-            z = Zygote(sandboxed, MEMORY_HEADROOM, cuda=cuda, floor=floor)
+            z = Zygote(sandboxed, LIMITS.memory_headroom_bytes, cuda=cuda, floor=floor)
             _zygotes[key] = z
         return z
 
@@ -445,7 +437,8 @@ def _text_tensor(src):
     return torch.frombuffer(raw, dtype=torch.uint8) if raw else torch.empty(0, dtype=torch.uint8)
 
 
-def _cells_message(cells, book=None, call_cpu: float = CALL_TIMEOUT_S) -> dict:
+def _cells_message(cells, book=None, call_cpu: float | None = None) -> dict:
+    call_cpu = LIMITS.call_cpu_s if call_cpu is None else call_cpu
     msg = {"cells": [[str(name), _text_tensor(src)] for name, src in cells], "call_cpu": call_cpu}
     if book:
         names, source = book
@@ -482,9 +475,9 @@ class WorkerTransport:
         self.names: set = set()
         self.sandboxed = sandboxed
         self.device = device
-        self.call_timeout = CALL_TIMEOUT_S if call_timeout is None else call_timeout
-        self.wall_timeout = max(self.call_timeout * WALL_FACTOR, self.call_timeout + 10.0)
-        self.load_timeout = LOAD_TIMEOUT_S if load_timeout is None else load_timeout
+        self.call_timeout = LIMITS.call_cpu_s if call_timeout is None else call_timeout
+        self.wall_timeout = LIMITS.wall_s(self.call_timeout)
+        self.load_timeout = LIMITS.load_wall_s if load_timeout is None else load_timeout
         self.problems: list[dict] = []
         self.lost: str | None = None       # sticky: the cells themselves hang or crash
         self.lost_hung = False             # ... and whether they hung (WorkerHung) or crashed
@@ -598,7 +591,7 @@ class WorkerTransport:
         return call_budget(req, self.call_timeout)
 
     def _wall(self, cpu: float) -> float:
-        return max(cpu * WALL_FACTOR, cpu + 10.0)
+        return LIMITS.wall_s(cpu)
 
     def _hung_wall(self, cpu: float | None = None) -> WorkerHung:
         cpu = self.call_timeout if cpu is None else cpu
@@ -694,7 +687,7 @@ class WorkerTransport:
     def pipeline(self, messages: list, name: str):
         """Replies to already encoded requests about ``name``, one by one, as a generator.
 
-        Requests go out ahead of the replies (at most ``PIPELINE_WINDOW`` bytes unanswered, so
+        Requests go out ahead of the replies (at most ``LIMITS.pipeline_window_bytes`` unanswered, so
         neither side ever blocks on a full socket), and the worker runs them back to back instead
         of waiting for the grader between calls. Each reply still has its own time limit, counted
         from when the grader starts waiting for it, and a hang or a crash raises at the request
@@ -714,7 +707,7 @@ class WorkerTransport:
                 # A request whose CPU time is measured runs alone: sent only once every earlier
                 # reply is in, and nothing after it until its own reply is.
                 while sent < len(messages) and (
-                        not unanswered or sum(unanswered) + len(messages[sent]) <= PIPELINE_WINDOW) \
+                        not unanswered or sum(unanswered) + len(messages[sent]) <= LIMITS.pipeline_window_bytes) \
                         and not (unanswered and (measured[sent] or measured[sent - 1])):
                     if measured[sent]:
                         cpu_before[sent] = self._cpu()

@@ -17,16 +17,12 @@ from dataclasses import dataclass, field
 import torch
 
 from ..core.outcomes import ForbiddenUsed, Missing, StudentRaised, WorkerHung, WorkerLost
+from ..core.settings import LIMITS
 from ..worker import execute as _execute
 from ..worker import wire
 from ..worker.serve import call_budget
 
 
-# One limit for every path (a notebook's self-check, `make check`, `make grade`), so that the
-# same code earns the same points everywhere.
-CALL_TIMEOUT_S = 5.0
-# A check may give its calls more (``Check.cpu_s``: a short training run), never more than this.
-MAX_CALL_CPU_S = 30.0
 
 
 @dataclass
@@ -80,14 +76,14 @@ class Student:
         self.device = device
         self.seconds = 0.0      # time spent inside the student's code, as the worker measured it
         # CPU seconds each call may use, where the check being run asks for more than the
-        # default (``Check.cpu_s``, set by the runner); bounded by MAX_CALL_CPU_S.
+        # default (``Check.cpu_s``, set by the runner); bounded by ``LIMITS.max_call_cpu_s``.
         self.cpu_s: float | None = None
         # request name -> the torch functions the student's code called at the top level
         self.called: dict[str, set] = {}
 
     def _ask(self, req: dict) -> dict:
         if self.cpu_s:
-            req = dict(req, cpu_s=min(float(self.cpu_s), MAX_CALL_CPU_S))
+            req = dict(req, cpu_s=min(float(self.cpu_s), LIMITS.max_call_cpu_s))
         reply = self.transport.request(req)
         if not isinstance(reply, dict):
             raise WorkerLost("the worker sent a malformed reply")
@@ -168,12 +164,12 @@ class InProcess:
     (main thread, Unix), so an endless loop in a notebook is reported instead of hanging the cell.
     """
 
-    def __init__(self, namespace: dict, call_timeout: float = CALL_TIMEOUT_S,
+    def __init__(self, namespace: dict, call_timeout: float | None = None,
                  forbidden: dict | None = None):
         self.namespace = namespace
         # exercise name -> its forbidden categories (the guard refuses autograd where one says so)
         self.forbidden = dict(forbidden or {})
-        self.call_timeout = call_timeout
+        self.call_timeout = LIMITS.call_cpu_s if call_timeout is None else call_timeout
         self.problems = list(namespace.get("__convkit_problems__", []))
         self.books: dict = {}
 
@@ -211,15 +207,10 @@ class _Timeout(BaseException):
     pass
 
 
-# A call's limit is CPU time (a loaded machine must not turn slow honest code into a hang); the
-# wall clock is only a last resort, for code that waits without computing.
-WALL_FACTOR = 4
-
-
 class _alarm:
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.wall = max(seconds * WALL_FACTOR, seconds + 10.0)
+        self.wall = LIMITS.wall_s(seconds)
         self.usable = (hasattr(signal, "setitimer") and hasattr(signal, "ITIMER_PROF")
                        and threading.current_thread() is threading.main_thread())
         self.fired = None

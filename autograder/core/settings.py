@@ -1,0 +1,113 @@
+"""Every setting of the kit, once.
+
+``LIMITS``: what a student's code may spend. These limits decide verdicts, so they are the same on
+every path (a notebook's ``check()``, ``make check``, ``make grade``, Gradescope, ``nbgrader
+autograde``) and are part of the grader, not an option: changing one changes the grader's
+fingerprint and regrades the class. The worker package keeps its own copies of the two it
+enforces from inside the sandbox (``worker/serve.MAX_CALL_CPU_S``, ``worker/zygote.MEMORY_HEADROOM``:
+it imports nothing of the kit's); a test checks they agree.
+
+``ClassSettings``: an instructor's choices for a class run (jobs, isolation, device, gradebook,
+Dask scheduler). Read from the course's ``nbgrader_config.py``, where an nbgrader user keeps a
+course's settings::
+
+    c.Convkit.jobs = 8
+    c.Convkit.isolation = "sandbox"      # sandbox, process, or auto (sandbox where bubblewrap is)
+    c.Convkit.device = "cpu"
+    c.Convkit.scheduler = "tcp://host:8786"
+    c.Convkit.gradebook = "sqlite:////path/gradebook.db"
+
+and overridden by the command line's flags (``python -m autograder class --jobs 4``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Limits:
+    # CPU seconds for one request (the worker's RLIMIT_CPU, set per request). CPU, not wall time:
+    # a loaded machine must not turn slow honest code into a hang.
+    call_cpu_s: float = 5.0
+    # A check may give its calls more (``Check.cpu_s``: a short training run), never more than this.
+    max_call_cpu_s: float = 30.0
+    # Wall time for one request is a last resort, for code that waits without computing (a sleep,
+    # a lock): generous, so a busy machine never turns a slow honest call into a hang.
+    wall_factor: float = 4
+    wall_extra_s: float = 10.0
+    # Wall time for running the submission's cells: a last resort (each cell has its CPU limit).
+    load_wall_s: float = 60.0
+    zygote_start_wall_s: float = 120.0    # for the zygote to import torch
+    zygote_control_wall_s: float = 30.0   # for the zygote to answer one order
+    pipeline_window_bytes: int = 128 << 10  # requests a pipelined worker may have unanswered
+    memory_headroom_bytes: int = 3 << 30  # address space a CPU worker may add to the zygote's
+    sandbox_tmp_bytes: int = 256 << 20    # the sandbox's /tmp, all workers together
+    # CPU time of the student's code for one submission's checks, all exercises together.
+    submission_cpu_s: float = 120.0
+    # What one check may spend searching for a smaller failing input before it reports the
+    # smallest found so far: calls of the check and CPU time of the student's code, never wall time.
+    check_attempts: int = 600
+    check_cpu_s: float = 20.0
+
+    def wall_s(self, cpu_s: float) -> float:
+        """The wall-time last resort for a request allowed ``cpu_s`` of CPU time."""
+        return max(cpu_s * self.wall_factor, cpu_s + self.wall_extra_s)
+
+
+LIMITS = Limits()
+
+ISOLATIONS = ("sandbox", "process", "none")
+
+
+@dataclass(frozen=True)
+class ClassSettings:
+    jobs: int = 0                   # grading processes; 0: one per CPU
+    isolation: str = "auto"         # sandbox, process, or auto: sandbox where bubblewrap is
+    device: str = "cpu"
+    scheduler: str | None = None    # a Dask scheduler's address: grade on that cluster
+    gradebook: str | None = None    # nbgrader gradebook: a path or an SQLAlchemy URL
+
+    def resolved(self) -> "ClassSettings":
+        """``auto`` made concrete and ``jobs`` counted, as the run uses them."""
+        iso = self.isolation
+        if iso == "auto":
+            iso = "sandbox" if shutil.which("bwrap") else "process"
+        return dataclasses.replace(self, isolation=iso,
+                                   jobs=self.jobs if self.jobs > 0 else (os.cpu_count() or 1))
+
+
+class SettingsError(ValueError):
+    """A setting in nbgrader_config.py or on the command line that the kit cannot use."""
+
+
+def course_settings(course, **flags) -> ClassSettings:
+    """The class settings of ``course``: its ``nbgrader_config.py``'s ``c.Convkit``, then every
+    flag that is not None over it."""
+    values: dict = {}
+    config = Path(course) / "nbgrader_config.py"
+    if config.is_file():
+        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+        try:
+            cfg = PyFileConfigLoader(config.name, path=str(config.parent)).load_config()
+        except ConfigFileNotFound:
+            cfg = None
+        except Exception as e:
+            raise SettingsError(f"{config}: cannot be read ({type(e).__name__}: {e})") from None
+        if cfg is not None and "Convkit" in cfg:
+            values = dict(cfg.Convkit)
+    fields = {f.name for f in dataclasses.fields(ClassSettings)}
+    unknown = sorted(set(values) - fields)
+    if unknown:
+        raise SettingsError(f"{config}: c.Convkit has no setting {', '.join(unknown)} "
+                            f"(known: {', '.join(sorted(fields))})")
+    values.update({k: v for k, v in flags.items() if v is not None})
+    s = ClassSettings(**values)
+    if s.isolation not in ("sandbox", "process", "auto"):
+        raise SettingsError(f"isolation {s.isolation!r} is not one of sandbox, process, auto")
+    if not isinstance(s.jobs, int) or s.jobs < 0:
+        raise SettingsError(f"jobs must be a whole number, 0 for one per CPU (got {s.jobs!r})")
+    return s

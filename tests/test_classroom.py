@@ -112,6 +112,8 @@ def test_cli_class_command(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "graded 1" in proc.stdout and "homework9" in proc.stdout
+    # stderr is a pipe here, as in a log file: the progress comes as plain, labelled lines.
+    assert "grading ..." in proc.stderr and "graded 1/1" in proc.stderr, proc.stderr
     assert "not a known assignment" in proc.stdout
     for f in ("grades.csv", "class_report.html", f"autograded/eve/{CC}/results.json",
               f"feedback/eve/{CC}/feedback.html"):
@@ -287,3 +289,23 @@ def test_sandbox_isolation(tmp_path):
     assert not s.errors, s.errors
     assert _ex(_results(tmp_path, "ada"), "corr2d") == 10
     assert _ex(_results(tmp_path, "cy"), "corr2d") == 0
+
+
+def test_progress_in_a_log_is_labelled_and_bounded():
+    import io
+    from autograder.classroom.progress import LINES, RunProgress
+    log = io.StringIO()
+    with RunProgress(500, "lines", stream=log) as p:
+        p.phase("preparing the examples")
+        p.phase("grading")
+        for _ in range(500):
+            p.advance()
+    lines = log.getvalue().splitlines()
+    assert "preparing the examples ..." in lines[0] and "grading ..." in lines[1]
+    assert lines[-1].endswith("graded 500/500")
+    assert len(lines) <= LINES + 2
+    silent = io.StringIO()
+    with RunProgress(3, None, stream=silent) as p:
+        p.phase("grading")
+        p.advance()
+    assert silent.getvalue() == ""

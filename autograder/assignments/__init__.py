@@ -17,9 +17,12 @@ from pathlib import Path
 from ..core.declarations import Assignment, Exercise
 
 
-def _section_key(section: str) -> tuple:
-    """"6.10" after "6.9": a section compares as its numbers."""
-    return tuple(int(p) if p.isdigit() else p for p in section.split("."))
+def _section_key(section: str | None) -> tuple:
+    """"6.10" after "6.9": a section compares as its numbers. An assignment beyond the book (no
+    section) comes after the book's."""
+    if not section:
+        return (1, ())
+    return (0, tuple(int(p) if p.isdigit() else p for p in section.split(".")))
 
 
 def _declared_section(path: Path) -> str | None:
@@ -47,8 +50,8 @@ def ids() -> tuple[str, ...]:
         if info.ispkg or info.name.startswith("_"):
             continue
         section = _declared_section(Path(__path__[0]) / f"{info.name}.py")
-        # A module without a readable section sorts last, by name, rather than vanishing.
-        found.append(((0, _section_key(section)) if section else (1, ()), info.name))
+        # A module without a section (beyond the book) sorts last, by name, rather than vanishing.
+        found.append((_section_key(section), info.name))
     return tuple(name for _, name in sorted(found))
 
 

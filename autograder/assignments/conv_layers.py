@@ -602,5 +602,4 @@ max_pool2d_backward = Exercise("max_pool2d_backward", "汇聚层的反向传播 
 # 20 points like every assignment: conv2d 9 (values 5, vectorised 1.5, the rest the common
 # properties), the backward pass 7 (its values 4.5: the derivation is the point), max pooling's 4.
 ASSIGNMENT = Assignment("conv_layers", "卷积层的实现 Convolution layers as a framework writes them "
-                        "(beyond the book)", (conv2d, conv2d_backward, max_pool2d_backward),
-                        section="6.99")
+                        "(beyond the book)", (conv2d, conv2d_backward, max_pool2d_backward))

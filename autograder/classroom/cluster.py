@@ -238,13 +238,19 @@ def warm_up(client, isolation: str, device: str, assignment_ids, console=None) -
     return identity
 
 
-def grade_all(todo, done, address: str, isolation: str, device: str, console=None) -> bool:
-    """``pool.grade_all`` on a Dask cluster: ``done(job, outcome)`` as each arrives. Returns
-    whether the cluster dropped submissions before grading them (the run counts as interrupted)."""
+def grade_all(todo, done, address: str, isolation: str, device: str, console=None,
+              phase=None) -> bool:
+    """``pool.grade_all`` on a Dask cluster: ``done(job, outcome)`` as each arrives, ``phase(text)``
+    as the run moves on. Returns whether the cluster dropped submissions before grading them (the
+    run counts as interrupted)."""
+    phase = phase or (lambda text: None)
+    phase("connecting to the Dask cluster")
     client = connect(address)
     futures, lost = {}, []
     try:
+        phase("warming up the Dask workers and preparing the examples")
         identity = warm_up(client, isolation, device, {j.assignment for j in todo}, console)
+        phase("grading")
         for job in todo:
             # Absolute: a worker's working folder is not the client's.
             path = os.path.abspath(job.path)

@@ -71,8 +71,10 @@ def _prepare(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
 
 
 def grade_all(todo: list[Job], done, jobs: int, isolation: str, device: str,
-              start_method: str = "forkserver") -> None:
-    """Grade ``todo`` with a pool of ``jobs`` processes; ``done(job, outcome)`` as each arrives."""
+              start_method: str = "forkserver", phase=None) -> None:
+    """Grade ``todo`` with a pool of ``jobs`` processes; ``done(job, outcome)`` as each arrives,
+    ``phase(text)`` when the run moves on to another step."""
+    phase = phase or (lambda text: None)
     queue = list(todo)
     alone = []          # jobs that broke a shared pool twice: graded one at a time
     bundle = None
@@ -86,10 +88,12 @@ def grade_all(todo: list[Job], done, jobs: int, isolation: str, device: str,
         try:
             if bundle is None and min(width, len(batch)) > 1:
                 # Several processes: make the examples once, in parallel, instead of in each.
+                phase("preparing the examples")
                 bundle = _prepare(pool, sorted({j.assignment for j in todo}))
                 if bundle is None:      # the pool may have broken: grade on a fresh one
                     _kill_pool(pool)
                     pool = _pool(min(width, len(batch)), isolation, start_method)
+            phase("grading")
             futures = {pool.submit(jobs_.grade_job, j.path, j.assignment, isolation, device, bundle): j
                        for j in batch}
             pending = set(futures)

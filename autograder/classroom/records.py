@@ -114,7 +114,7 @@ def is_up_to_date(out: Path, job: Job) -> bool:
     return record.get("key") == job.key and not record.get("retry")
 
 
-def finish(out: Path, job: Job, outcome: dict, summary: Summary, progress=None, task=None) -> None:
+def finish(out: Path, job: Job, outcome: dict, summary: Summary, progress=None) -> None:
     """One submission's outcome, from whichever executor (``pool``, ``cluster``): written
     and counted."""
     record = write_submission(out, job, outcome)
@@ -122,7 +122,7 @@ def finish(out: Path, job: Job, outcome: dict, summary: Summary, progress=None, 
     if record["status"] == "error":
         summary.errors.append((job.student, job.assignment, record["error"]))
     if progress is not None:
-        progress.advance(task)
+        progress.advance()
     for hook in RESULT_HOOKS:
         hook(job.student, job.assignment)
 

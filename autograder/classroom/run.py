@@ -63,12 +63,12 @@ import os
 import sys
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
 from rich.table import Table
 
 from . import gradebook as gbmod, pool
+from .progress import RunProgress
 from .records import (ClassError, Summary, finish, gradebook_url, grader_fingerprint,
                       is_up_to_date, job_key)
 from .. import assignments
@@ -81,11 +81,12 @@ from ..submission.course import discover
 
 def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation: str = "sandbox",
               device: str = "cpu", force: bool = False, gradebook: str | None = None,
-              show_progress: bool = True, start_method: str = "forkserver",
+              show_progress: bool | str = True, start_method: str = "forkserver",
               fingerprint: str | None = None, scheduler: str | None = None) -> Summary:
     """Grade every submission of ``course`` that needs it; write the per-class files.
 
-    ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
+    ``show_progress``: True (a live bar), "lines" (plain lines on stderr, for a log file) or
+    False. ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
     ``scheduler`` (a Dask scheduler's address) grades on that cluster instead of a local pool
     (``cluster``); everything else is the same.
     Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read, and
@@ -137,19 +138,19 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     console = Console(stderr=True)
     try:
         if todo:
-            with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), TimeRemainingColumn(), console=console,
-                          disable=not show_progress, transient=False) as progress:
-                task = progress.add_task("grading", total=len(todo))
+            mode = {True: "bar", "lines": "lines"}.get(show_progress)
+            with RunProgress(len(todo), mode, console) as progress:
                 def done(job, outcome):
-                    finish(out, job, outcome, summary, progress, task)
+                    finish(out, job, outcome, summary, progress)
+
                 if scheduler:
                     # distributed is imported only for a run on a Dask cluster.
                     from . import cluster
                     summary.interrupted |= cluster.grade_all(todo, done, scheduler, isolation,
-                                                             device, console)
+                                                             device, console, progress.phase)
                 else:
-                    pool.grade_all(todo, done, jobs, isolation, device, start_method)
+                    pool.grade_all(todo, done, jobs, isolation, device, start_method,
+                                   progress.phase)
     except KeyboardInterrupt:
         summary.interrupted = True
 
@@ -179,29 +180,35 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
 def _print_gradebook(console, data: dict) -> None:
     """The class gradebook as grades.csv holds it: one row per student, one column per
     assignment, and the total; "missing" where a student has no submission (blank in the CSV),
-    "not graded" where a submission has no result yet."""
+    "not graded" where a submission has no result yet. Fits 80 columns for a class of six
+    assignments: columns are numbered in teaching order, named in a legend below."""
     if not data or not data.get("students"):
         return
     header, rows = classreport.csv_rows(data)
     a_ids = list(data["assignments"])
-    table = Table(title="gradebook")
-    table.add_column("student")
-    for a in a_ids:
-        table.add_column(a, justify="right")
-    table.add_column("total", justify="right")
+    known = assignments.all_assignments()
+    total = sum(float(data["assignments"][a]["max"]) for a in a_ids)
+    table = Table(title="gradebook", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("student", no_wrap=True)
+    for i, _ in enumerate(a_ids, 1):
+        table.add_column(str(i), justify="right", no_wrap=True)
+    table.add_column(f"total/{total:g}", justify="right", no_wrap=True)
     for r in rows:
         by = dict(zip(header, r))
-        cells = [by[a] if by[a] != "" else f"[dim]{classreport.status(data, r[0], a)}[/dim]"
-                 for a in a_ids]
-        table.add_row(r[0], *cells, f"{by['score']} / {by['max_score']}")
+        cells = [f"{float(by[a]):.4g}" if by[a] != ""
+                 else f"[dim]{classreport.status(data, r[0], a)}[/dim]" for a in a_ids]
+        table.add_row(r[0], *cells, f"{float(by['score'] or 0):.4g}")
     console.print(table)
+    legend = [f"{i} {a}" + (f" ({known[a].section})" if a in known and known[a].section else "")
+              for i, a in enumerate(a_ids, 1)]
+    console.print("  ".join(legend), highlight=False, style="dim")
 
 
 def _print_summary(summary: Summary, out: Path) -> None:
     console = Console(stderr=False)
     stats = summary.stats
     if stats:
-        table = Table(title="class summary")
+        table = Table(title="class summary", box=box.SIMPLE_HEAD, pad_edge=False)
         for col in ("assignment", "submissions", "missing", "mean", "median", "max"):
             table.add_column(col, justify="left" if col == "assignment" else "right")
         for a, s in stats.items():
@@ -225,10 +232,10 @@ def _print_summary(summary: Summary, out: Path) -> None:
                           highlight=False)
     if summary.interrupted:
         console.print("[yellow]interrupted[/yellow]: completed results are kept; rerun to finish.")
-    console.print(f"results: {out / 'autograded'}/<student>/<assignment>/{RESULTS}", highlight=False)
-    console.print(f"feedback: {out / 'feedback'}/<student>/<assignment>/feedback.html", highlight=False)
+    console.print(f"results: {out / 'autograded'}/<student>/<assignment>/{RESULTS}", highlight=False, soft_wrap=True)
+    console.print(f"feedback: {out / 'feedback'}/<student>/<assignment>/feedback.html", highlight=False, soft_wrap=True)
     for p in summary.written:
-        console.print(f"wrote {p}", highlight=False)
+        console.print(f"wrote {p}", highlight=False, soft_wrap=True)
 
 
 def main(args) -> int:
@@ -248,7 +255,7 @@ def main(args) -> int:
                             isolation=settings.isolation, device=settings.device,
                             force=bool(getattr(args, "force", False)),
                             gradebook=settings.gradebook,
-                            show_progress=sys.stderr.isatty(),
+                            show_progress=True if sys.stderr.isatty() else "lines",
                             scheduler=settings.scheduler)
     except (OSError, ClassError, SettingsError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -93,8 +93,9 @@ class Assignment:
     exercises: tuple = field(default_factory=tuple)
     # The book's section ("6.2"): the course is taught, and every list of assignments shown, in
     # this order. Written as a literal keyword (section="6.2"): ``assignments.ids`` reads it from
-    # the source, without importing torch.
-    section: str = ""
+    # the source, without importing torch. None for an assignment beyond the book: after the
+    # book's, by id.
+    section: str | None = None
 
     def __post_init__(self):
         for e in self.exercises:

@@ -106,8 +106,8 @@ def course_settings(course, **flags) -> ClassSettings:
                             f"(known: {', '.join(sorted(fields))})")
     values.update({k: v for k, v in flags.items() if v is not None})
     s = ClassSettings(**values)
-    if s.isolation not in ("sandbox", "process", "auto"):
-        raise SettingsError(f"isolation {s.isolation!r} is not one of sandbox, process, auto")
+    if s.isolation not in ISOLATIONS + ("auto",):
+        raise SettingsError(f"isolation {s.isolation!r} is not one of sandbox, process, none, auto")
     if not isinstance(s.jobs, int) or s.jobs < 0:
         raise SettingsError(f"jobs must be a whole number, 0 for one per CPU (got {s.jobs!r})")
     return s

@@ -267,7 +267,7 @@ def _training_check(source: str):
                  if c.name == "minibatch SGD on cross-entropy")
     student = Student(InProcess(load_source([("s.py", source)])))
     ex = a.exercise("train_lenet")
-    student.trust(ex.name, ex.trusted())            # as ``runner.run_exercise`` sets it up
+    student.lend_book(ex.name, ex.trusted())            # as ``runner.run_exercise`` sets it up
     student.forbid(ex.name, ex.forbidden)
     student.cpu_s = check.cpu_s
     return check, student

@@ -258,7 +258,7 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     from types import SimpleNamespace
 
     import importlib
-    from autograder.reports.classreport import gist
+    from autograder.reports.classreport import shorten
     from autograder.core.declarations import Mismatch
 
     # A loop over images: the count grows (a hint) and the large batch costs a second of CPU
@@ -273,7 +273,7 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
     assert "\non a batch of 65536 image(s) of 1x1: it took more than 0.15 s of CPU time" in msg
     assert "torch operations growing with the input" in msg
     assert not any(line.strip().startswith("dilation = 1:") for line in msg.splitlines())
-    assert gist(msg).startswith("on a batch of 65536 image(s) of 1x1: it took more than 0.15 s")
+    assert shorten(msg).startswith("on a batch of 65536 image(s) of 1x1: it took more than 0.15 s")
     # The count alone decides nothing: a growing count with little CPU time passes.
     verify = layers._vectorised(
         lambda student, case, n, h, w, measure:
@@ -281,7 +281,7 @@ def test_a_failed_vectorised_check_states_its_reason_on_a_line_of_its_own():
         "conv2d(X, W, b, ...)")
     verify(None, layers._OP_CASES[0])
     # an argument line is never taken for the reason, even unindented
-    assert gist("For f with a = 1\nW = <(4, 2, 3, 3), float64> starting 1, -1\nthe reason") \
+    assert shorten("For f with a = 1\nW = <(4, 2, 3, 3), float64> starting 1, -1\nthe reason") \
         == "the reason"
 
 

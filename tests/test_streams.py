@@ -33,7 +33,7 @@ A_CC, A_PS, A_CH = home("corr2d"), home("corr2d_pad_stride"), home("corr2d_multi
 def plans_on(monkeypatch):
     """Plans are made in class runs (``classroom`` turns them on); these tests make them too,
     in a cache of their own, so no plan recorded here reaches a later test's grading."""
-    monkeypatch.setattr(prefetch, "RECORD", True)
+    monkeypatch.setattr(prefetch, "RECORD_PLANS", True)
     monkeypatch.setattr(prefetch, "_PLANS", {})
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from ..checks import oracle, properties as P
+from ..checks import oracle, properties
 from ..core.declarations import Assignment, Check, Exercise, Mismatch
 from ..checks.strategies import int_tensor, kernel_and_input
 
@@ -50,8 +50,8 @@ _SEVERAL_OUT = ("several output channels", lambda c: c["K"].dim() == 4 and c["K"
 
 
 def _task(name, shapes, many, hints):
-    return (P.ConvTask(name, f"{name}(X, K)", shapes, hints),
-            P.ConvTask(name, f"{name}(X, K)", many, hints))
+    return (properties.ConvTask(name, f"{name}(X, K)", shapes, hints),
+            properties.ConvTask(name, f"{name}(X, K)", many, hints))
 
 
 MULTI_IN, MULTI_IN_MANY = _task("corr2d_multi_in", _in_shapes(), _in_shapes(64, 3, 3),
@@ -68,7 +68,7 @@ _K3 = torch.stack([_K, _K + 1, _K + 2])
 
 
 def _many(task, points):
-    return P.named(P.values_float(task, points), "values (many channels)",
+    return properties.named(properties.values_float(task, points), "values (many channels)",
                    "agrees with the float64 oracle within 8*eps*(sum|products| + its largest value) for up to 64 channels "
                    "of random floats")
 
@@ -87,24 +87,24 @@ def corr2d_multi_in(X, K):
 """
 
 corr2d_multi_in = Exercise("corr2d_multi_in", "多输入通道 Multiple input channels", (
-    P.book(MULTI_IN, [({"X": _X, "K": _K}, [[56, 72], [104, 120]])], 1),
-    P.values_int(MULTI_IN, 1.5),
+    properties.book(MULTI_IN, [({"X": _X, "K": _K}, [[56, 72], [104, 120]])], 1),
+    properties.values_int(MULTI_IN, 1.5),
     _many(MULTI_IN_MANY, 1),
-    P.matches_reference(MULTI_IN, 0.5),
-    P.dtype_device(MULTI_IN, 0.5),
-    P.gradients(MULTI_IN, 1),
-    P.untouched(MULTI_IN, 0.5),
+    properties.matches_reference(MULTI_IN, 0.5),
+    properties.dtype_device(MULTI_IN, 0.5),
+    properties.gradients(MULTI_IN, 1),
+    properties.untouched(MULTI_IN, 0.5),
 ), book_code=_BOOK_MULTI_IN, partition=(_SEVERAL_IN,), plain="one input channel")
 
 corr2d_multi_in_out = Exercise("corr2d_multi_in_out", "多输出通道 Multiple output channels", (
-    P.book(MULTI_IO, [({"X": _X, "K": _K3}, [[[56, 72], [104, 120]], [[76, 100], [148, 172]],
+    properties.book(MULTI_IO, [({"X": _X, "K": _K3}, [[[56, 72], [104, 120]], [[76, 100], [148, 172]],
                                                [[96, 128], [192, 224]]])], 1),
-    P.values_int(MULTI_IO, 1.5),
+    properties.values_int(MULTI_IO, 1.5),
     _many(MULTI_IO_MANY, 1),
-    P.matches_reference(MULTI_IO, 0.5),
-    P.dtype_device(MULTI_IO, 0.5),
-    P.gradients(MULTI_IO, 1),
-    P.untouched(MULTI_IO, 0.5),
+    properties.matches_reference(MULTI_IO, 0.5),
+    properties.dtype_device(MULTI_IO, 0.5),
+    properties.gradients(MULTI_IO, 1),
+    properties.untouched(MULTI_IO, 0.5),
 ), builds_on=(corr2d_multi_in,), partition=(_SEVERAL_IN, _SEVERAL_OUT),
     plain="one input and one output channel")
 
@@ -131,7 +131,7 @@ def _one_product(student, case):
         X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
         c = {"X": X, "K": K}
         r = ONE.run(student, c)
-        P.check_result(ONE, r, c)
+        properties.check_result(ONE, r, c)
         counts.append((h, w, r.ops))
     if not case.get("large image"):
         return
@@ -139,7 +139,7 @@ def _one_product(student, case):
         X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
         c = {"X": X, "K": K}
         r = ONE.run(student, c, measure_cpu=True)
-        P.check_result(ONE, r, c)
+        properties.check_result(ONE, r, c)
         if r.cpu is None or r.cpu <= CPU_BUDGET_S:
             continue
         # A hint only (the count comes from the student's process): where it grew, say so.
@@ -165,13 +165,13 @@ _X1 = (torch.arange(27.0, dtype=torch.float64).reshape(3, 3, 3) % 5) - 2
 _K1 = torch.tensor([[1.0, -2.0, 3.0], [0.0, 1.0, -1.0]], dtype=torch.float64).reshape(2, 3, 1, 1)
 
 corr2d_multi_in_out_1x1 = Exercise("corr2d_multi_in_out_1x1", "1×1 卷积层 1x1 convolutional layer", (
-    P.book(ONE, [({"X": _X1, "K": _K1}, oracle.conv(_X1, _K1).tolist())], 1),
-    P.values_int(ONE, 1.5),
+    properties.book(ONE, [({"X": _X1, "K": _K1}, oracle.conv(_X1, _K1).tolist())], 1),
+    properties.values_int(ONE, 1.5),
     _many(ONE_MANY, 1),
-    P.matches_reference(ONE, 0.5),
-    P.dtype_device(ONE, 0.5),
-    P.gradients(ONE, 1),
-    P.untouched(ONE, 0.5),
+    properties.matches_reference(ONE, 0.5),
+    properties.dtype_device(ONE, 0.5),
+    properties.gradients(ONE, 1),
+    properties.untouched(ONE, 0.5),
     # The large images are asked once (an explicit example, tried first), not for every example.
     Check("one matrix product", 2, "a 1x1 convolution is one matrix product: a 65,536x2 and a "
           "2x65,536 image take little CPU time (no Python loop over rows, columns or pixels)",

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..checks import properties as P, show
+from ..checks import properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..checks.oracle import bound
 from ..checks.strategies import as_pair, float_tensor, int_tensor, maybe_strided, pair_or_int
@@ -178,15 +178,15 @@ def _ctx(case, call="conv2d(X, W, b, stride, padding, dilation, groups)"):
     return show.Lazy(lambda: f"For {call} with\n{show.indent(show.case(case))}")
 
 
-CONV = P.Task("conv2d", "conv2d(X, W, b, stride, padding, dilation, groups)", _conv_shapes(),
+CONV = properties.Task("conv2d", "conv2d(X, W, b, stride, padding, dilation, groups)", _conv_shapes(),
               oracle=lambda c: _conv(c["X"], c["W"], c["b"], **_kw(c)), error_scale=_conv_scale,
               inputs=("X", "W", "b"), grads=("X", "W", "b"), grad_oracle=_conv_grads,
-              hints=_CONV_HINTS, kwarg_names=_PARAMS, oracle_says="torch's float64 F.conv2d")
-CONV_NOBIAS = P.Task("conv2d", "conv2d(X, W, stride=..., padding=..., dilation=..., groups=...)",
+              hints=_CONV_HINTS, kwarg_names=_PARAMS, oracle_name="torch's float64 F.conv2d")
+CONV_NOBIAS = properties.Task("conv2d", "conv2d(X, W, stride=..., padding=..., dilation=..., groups=...)",
                      _conv_shapes(bias=False), oracle=lambda c: _conv(c["X"], c["W"], **_kw(c)),
                      error_scale=_conv_scale, inputs=("X", "W"), grads=("X", "W"),
                      grad_oracle=_conv_grads, hints=_CONV_HINTS, kwarg_names=_PARAMS,
-                     oracle_says="torch's float64 F.conv2d")
+                     oracle_name="torch's float64 F.conv2d")
 
 # ---- vectorised: no Python loop over images, rows or columns ---------------------------------
 
@@ -269,11 +269,11 @@ _OP_CASES = (
 def _conv_call(student, case, n, h, w, measure):
     # Memoised on the case (shared by every student), with the float64 answers memoised on it in
     # turn: on 65,536 images, working those out again for each student was most of the cost.
-    c = P.memo(case, f"_conv_input_{n}x{h}x{w}", lambda: {
+    c = properties.memo(case, f"_conv_input_{n}x{h}x{w}", lambda: {
         "X": _probe((n, case["c_in"], h, w)), "W": case["W"], "b": case["b"],
         **{k: case[k] for k in _PARAMS if k in case}})
     r = CONV.run(student, c, measure_cpu=measure)
-    return r, lambda r: P.check_result(CONV, r, c)
+    return r, lambda r: properties.check_result(CONV, r, c)
 
 
 # ---- conv2d --------------------------------------------------------------------------------
@@ -305,14 +305,14 @@ def conv2d(X, W, b=None, stride=1, padding=0, dilation=1, groups=1):
 '''
 
 conv2d = Exercise("conv2d", "卷积层 The convolution layer, batched: stride, padding, dilation, groups", (
-    P.values_int(CONV, 2.5),
-    P.values_float(CONV, 1.5),
-    P.named(P.values_int(CONV_NOBIAS, 1), "without bias",
+    properties.values_int(CONV, 2.5),
+    properties.values_float(CONV, 1.5),
+    properties.named(properties.values_int(CONV_NOBIAS, 1), "without bias",
             "b=None (the default) adds nothing; every keyword as F.conv2d takes it"),
-    P.matches_reference(CONV, 0.5),
-    P.dtype_device(CONV, 0.5),
-    P.gradients(CONV, 1),
-    P.untouched(CONV, 0.5),
+    properties.matches_reference(CONV, 0.5),
+    properties.dtype_device(CONV, 0.5),
+    properties.gradients(CONV, 1),
+    properties.untouched(CONV, 0.5),
     Check("vectorised", 1.5, "no Python loop over the images, rows or columns: 65,536 images, rows "
           "or columns take little CPU time (a loop over the kernel's positions is fine)",
           _vectorised(_conv_call, "conv2d(X, W, b, ...)"), None, _OP_CASES, needs_values=True,
@@ -344,7 +344,7 @@ def _bw_expected(case):
                              _f64(case["dY"]))
         return [(gX, scales[0][1]), (gW, scales[1][1]),
                 (gb, (_f64(case["dY"]).abs().sum((0, 2, 3)), None))]
-    return P.memo(case, "_bw", compute)
+    return properties.memo(case, "_bw", compute)
 
 
 def _bw_hints(which):
@@ -419,7 +419,7 @@ def _bw_check(case, r):
     got = _three(r, ctx)
     dtype = case["X"].dtype
     for label, g, (want, scale) in zip(("dX", "dW", "db"), got, _bw_expected(case)):
-        P.require_close(g, want, scale, dtype, f"{ctx}\n{label} (the gradient with respect to "
+        properties.require_close(g, want, scale, dtype, f"{ctx}\n{label} (the gradient with respect to "
                         f"{label[1:]}):", _BW_HINTS[label], case)
     return got
 
@@ -443,7 +443,7 @@ def _untouched(run, check, names):
     def verify(student, case):
         r = run(student, case, return_inputs=True)
         check(case, r)
-        P.require_untouched(r, _ctx(case, _BW_CALL if "W" in names else _POOL_CALL),
+        properties.require_untouched(r, _ctx(case, _BW_CALL if "W" in names else _POOL_CALL),
                             **{n: case[n] for n in names})
     return verify
 
@@ -461,7 +461,7 @@ def _bw_op_call(student, case, n, h, w, measure):
         kw = {k: case[k] for k in _PARAMS if k in case}
         dY = _probe(tuple(_conv(X, case["W"], **kw).shape)) % 3 - 1
         return {"dY": dY, "X": X, "W": case["W"], **kw}
-    c = P.memo(case, f"_backward_input_{n}x{h}x{w}", build)     # as in _conv_call
+    c = properties.memo(case, f"_backward_input_{n}x{h}x{w}", build)     # as in _conv_call
     return _bw_run(student, c, measure_cpu=measure), lambda r: _bw_check(c, r)
 
 
@@ -531,7 +531,7 @@ def _pool_expected(case):
             (a,) = torch.autograd.grad(F.max_pool2d(X, **_pool_kw(case)), X,
                                        _f64(case["dY"]).abs())
         return g, a
-    return P.memo(case, "_pool", compute)
+    return properties.memo(case, "_pool", compute)
 
 
 def _pool_run(student, case, **extra):
@@ -556,9 +556,9 @@ _POOL_HINTS = _pool_hints()
 
 def _pool_check(case, r):
     ctx = _ctx(case, _POOL_CALL)
-    got = P.require_tensor(r, "max_pool2d_backward", ctx)
+    got = properties.require_tensor(r, "max_pool2d_backward", ctx)
     want, scale = _pool_expected(case)
-    P.require_close(got, want, scale, case["X"].dtype, ctx, _POOL_HINTS, case)
+    properties.require_close(got, want, scale, case["X"].dtype, ctx, _POOL_HINTS, case)
     return got
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from ..checks import oracle, properties as P, reference, show
+from ..checks import oracle, properties, reference, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..checks.strategies import float_tensor, int_tensor, kernel_and_input
 
@@ -23,7 +23,7 @@ def _corr2d_shapes(draw):
     return n, k, {}
 
 
-CORR2D = P.ConvTask(
+CORR2D = properties.ConvTask(
     name="corr2d", call_sig="corr2d(X, K)", shapes=_corr2d_shapes(),
     hints=(("your answer equals the convolution with the kernel flipped (K[::-1, ::-1]). The "
             "chapter's corr2d is cross-correlation (互相关): slide K over X without flipping it, "
@@ -53,18 +53,18 @@ def corr2d(X, K):
 """
 
 corr2d = Exercise("corr2d", "图像卷积 Convolutions for Images: the cross-correlation operation", (
-    P.book(CORR2D, [({"X": _BOOK_X, "K": _BOOK_K}, [[19, 25], [37, 43]]),
+    properties.book(CORR2D, [({"X": _BOOK_X, "K": _BOOK_K}, [[19, 25], [37, 43]]),
                     ({"X": _EDGE_X, "K": _EDGE_K}, _EDGE_Y)], 1),
-    P.output_shape(CORR2D, 1),
-    P.values_int(CORR2D, 2),
-    P.values_float(CORR2D, 1),
-    P.matches_reference(CORR2D, 1),
-    P.dtype_device(CORR2D, 1),
-    P.gradients(CORR2D, 1),
-    P.untouched(CORR2D, 0.5),
-    P.translation_equivariance(CORR2D, 0.5),
-    P.linearity(CORR2D, 0.5),
-    P.locality(CORR2D, 0.5),
+    properties.output_shape(CORR2D, 1),
+    properties.values_int(CORR2D, 2),
+    properties.values_float(CORR2D, 1),
+    properties.matches_reference(CORR2D, 1),
+    properties.dtype_device(CORR2D, 1),
+    properties.gradients(CORR2D, 1),
+    properties.untouched(CORR2D, 0.5),
+    properties.translation_equivariance(CORR2D, 0.5),
+    properties.linearity(CORR2D, 0.5),
+    properties.locality(CORR2D, 0.5),
 ), partition=(("X not square", lambda c: c["X"].shape[0] != c["X"].shape[1]),
               ("K not square", lambda c: c["K"].shape[0] != c["K"].shape[1])),
     plain="a square X and K", book_code=_BOOK_CORR2D)
@@ -109,12 +109,12 @@ def _layer_shapes(draw):
 
 
 # forward(X) of a Conv2D(k) whose weight W and bias b the grader sets.
-LAYER = P.Task(
+LAYER = properties.Task(
     name="Conv2D", call_sig="Conv2D(k)(X)", shapes=_layer_shapes(),
     inputs=("X", "W", "b"), grads=("X", "W", "b"), grad_labels=("X", "weight", "bias"),
     oracle=lambda c: oracle.conv(c["X"], c["W"]) + c["b"].to(torch.float64),
     error_scale=lambda c: oracle.conv(c["X"], c["W"], absolute=True) + c["b"].abs().double(),
-    grad_oracle=_layer_grads, oracle_says="corr2d(X, weight) + bias", returns="forward",
+    grad_oracle=_layer_grads, oracle_name="corr2d(X, weight) + bias", returns="forward",
     call=_layer_call, context=lambda c: _conv2d_ctx(c["k"], c["X"], c["W"], c["b"]),
     hints=(("the result equals corr2d(X, weight) without the bias: add self.bias.",
             lambda c: oracle.conv(c["X"], c["W"])),
@@ -124,7 +124,7 @@ LAYER = P.Task(
 
 
 def _check_layer_out(r, case):
-    return P.check_result(LAYER, r, case)
+    return properties.check_result(LAYER, r, case)
 
 
 def _registered(student, case):
@@ -167,7 +167,7 @@ def _current_params(student, case):
 
 @st.composite
 def _two_param_sets(draw):
-    case = draw(P.cases(LAYER, "int"))
+    case = draw(properties.cases(LAYER, "int"))
     case["second"] = {"W": draw(int_tensor(case["k"])), "b": draw(int_tensor((1,)))}
     return case
 
@@ -181,15 +181,15 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
           tuple({"k": k} for k in ((1, 2), (3, 3), (2, 5), (4, 1)))),
     Check("book example", 0.5, "with weight [[1, -1]] and bias 0 the layer finds the book's vertical "
           "edges", _forward_values, None, (_EDGE_CASE,)),
-    P.named(P.values_int(LAYER, 1.5), "forward values",
+    properties.named(properties.values_int(LAYER, 1.5), "forward values",
             "forward(X) = corr2d(X, weight) + bias for the weight and bias set"),
     Check("uses current parameters", 1, "forward uses the current weight and bias, not copies made "
           "earlier", _current_params, _two_param_sets(), needs_values=True),
-    P.named(P.dtype_device(LAYER, 0.5), "dtype and device", "with float64 (or float32) X and "
+    properties.named(properties.dtype_device(LAYER, 0.5), "dtype and device", "with float64 (or float32) X and "
             "parameters, the result keeps that dtype and X's device"),
-    P.named(P.gradients(LAYER, 1), "gradients",
+    properties.named(properties.gradients(LAYER, 1), "gradients",
             "a backward pass gives torch's gradients for X, weight and bias"),
-    P.named(P.untouched(LAYER, 0.5, ("X",)), "inputs untouched",
+    properties.named(properties.untouched(LAYER, 0.5, ("X",)), "inputs untouched",
             "forward never modifies its input X in place"),
 ), builds_on=(corr2d,))
 
@@ -198,7 +198,7 @@ Conv2D = Exercise("Conv2D", "图像卷积 Convolutions for Images: a convolution
 
 
 def _expected_kernel(case):
-    return P.memo(case, "_kernel", lambda: _reference_kernel(case))
+    return properties.memo(case, "_kernel", lambda: _reference_kernel(case))
 
 
 def _reference_kernel(case):
@@ -234,7 +234,7 @@ def _close_kernel(got, want, ctx, rel):
 
 def _edge_kernel(student, case):
     ctx = _learn_ctx(case)
-    got = P.require_tensor(_run_learn(student, case), "learn_kernel", ctx)
+    got = properties.require_tensor(_run_learn(student, case), "learn_kernel", ctx)
     target = case["_target"]
     if tuple(got.shape) != tuple(target.shape) or \
             not bool(((got.double() - target).abs() <= 0.1).all()):
@@ -245,19 +245,19 @@ def _edge_kernel(student, case):
 
 def _reference_run(student, case):
     ctx = _learn_ctx(case)
-    got = P.require_tensor(_run_learn(student, case), "learn_kernel", ctx)
+    got = properties.require_tensor(_run_learn(student, case), "learn_kernel", ctx)
     _close_kernel(got, _expected_kernel(case), ctx, 1e-6)
 
 
 def _detached_dtype(student, case):
     r = _run_learn(student, case, return_inputs=True)
     ctx = _learn_ctx(case)
-    got = P.require_tensor(r, "learn_kernel", ctx)
+    got = properties.require_tensor(r, "learn_kernel", ctx)
     if r.requires_grad:
         raise Mismatch(f"{ctx}\nthe returned kernel still requires grad: return K.detach().")
     if got.dtype != case["X"].dtype:
         raise Mismatch(f"{ctx}\nthe kernel's dtype is {got.dtype}, but X is {case['X'].dtype}.")
-    P.require_untouched(r, ctx, X=case["X"], Y=case["Y"])
+    properties.require_untouched(r, ctx, X=case["X"], Y=case["Y"])
     _close_kernel(got, _expected_kernel(case), ctx, 1e-6 if got.dtype == torch.float64 else 1e-3)
 
 

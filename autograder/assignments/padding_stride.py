@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from ..checks import oracle, properties as P, show
+from ..checks import oracle, properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..checks.strategies import as_pair, float_tensor, int_tensor, pad_stride_shapes, pair_or_int
 
@@ -155,12 +155,12 @@ def _padding(draw):
 
 
 # X (n_h, n_w) drawn first, the padding after it (the order the examples were always drawn in).
-PAD = P.Task(
+PAD = properties.Task(
     name="pad2d", call_sig="pad2d(X, padding)", shapes=_pad_shape(), late=_padding(),
     inputs=("X",), grads=("X",), positional=("padding",),
     oracle=lambda c: oracle.pad(c["X"], c["padding"]),
     error_scale=lambda c: oracle.pad(c["X"], c["padding"]).abs(),
-    grad_oracle=_pad_grad, exact=True, oracle_says="X with zeros around it",
+    grad_oracle=_pad_grad, exact=True, oracle_name="X with zeros around it",
     hints=_pad_hints(), context=_pad_ctx)
 
 
@@ -174,14 +174,14 @@ def pad2d(X, padding):
 """
 
 pad2d = Exercise("pad2d", "填充和步幅 Padding and Stride: zero padding", (
-    P.named(P.values_int(PAD, 2), "values",
+    properties.named(properties.values_int(PAD, 2), "values",
             "X surrounded by `padding` rows/columns of zeros on each side (int or pair)",
             examples=({"X": torch.arange(1.0, 5.0, dtype=torch.float64).reshape(2, 2), "padding": 1},)),
-    P.named(P.dtype_device(PAD, 0.5, (torch.float32, torch.float64)), "dtype and device",
+    properties.named(properties.dtype_device(PAD, 0.5, (torch.float32, torch.float64)), "dtype and device",
             "the result keeps X's dtype and device"),
-    P.named(P.gradients(PAD, 1), "gradients",
+    properties.named(properties.gradients(PAD, 1), "gradients",
             "gradients flow back to X (the padded border gets none)"),
-    P.named(P.untouched(PAD, 0.5), "inputs untouched", "X is never modified in place"),
+    properties.named(properties.untouched(PAD, 0.5), "inputs untouched", "X is never modified in place"),
 ), book_code=_BOOK_PAD2D,
    partition=(("p_h != p_w", lambda c: _unequal(c["padding"])),
               ("no padding", lambda c: as_pair(c["padding"]) == (0, 0))),
@@ -233,9 +233,9 @@ def _ps_hints():
             ("only the first element of padding/stride seems to be used, for both axes.", first_axis))
 
 
-PS = P.ConvTask(name="corr2d_pad_stride", call_sig="corr2d_pad_stride(X, K, padding, stride)",
+PS = properties.ConvTask(name="corr2d_pad_stride", call_sig="corr2d_pad_stride(X, K, padding, stride)",
                 shapes=_ps_shapes(), hints=_ps_hints(), kwarg_names=("padding", "stride"))
-PS_ASYM = P.ConvTask(name="corr2d_pad_stride", call_sig="corr2d_pad_stride(X, K, padding, stride)",
+PS_ASYM = properties.ConvTask(name="corr2d_pad_stride", call_sig="corr2d_pad_stride(X, K, padding, stride)",
                      shapes=_ps_asymmetric(), hints=_ps_hints(), kwarg_names=("padding", "stride"))
 
 _X8 = ((torch.arange(64, dtype=torch.float64).reshape(8, 8) * 5) % 9 - 4)
@@ -249,16 +249,16 @@ def _book_ps(k, p, s):
 
 corr2d_pad_stride = Exercise("corr2d_pad_stride", "填充和步幅 Padding and Stride: cross-correlation "
                              "with padding and stride", (
-    P.book(PS, [_book_ps((3, 3), 1, 1), _book_ps((5, 3), (2, 1), 1), _book_ps((3, 3), 1, 2),
+    properties.book(PS, [_book_ps((3, 3), 1, 1), _book_ps((5, 3), (2, 1), 1), _book_ps((3, 3), 1, 2),
                 _book_ps((3, 5), (0, 1), (3, 4))], 2),
-    P.values_int(PS, 3),
-    P.values_float(PS, 1.5),
-    P.matches_reference(PS, 1),
-    P.named(P.values_int(PS_ASYM, 1), "padding and stride per axis",
+    properties.values_int(PS, 3),
+    properties.values_float(PS, 1.5),
+    properties.matches_reference(PS, 1),
+    properties.named(properties.values_int(PS_ASYM, 1), "padding and stride per axis",
             "a pair (rows, columns) pads and strides each axis separately"),
-    P.dtype_device(PS, 1),
-    P.gradients(PS, 1.5),
-    P.untouched(PS, 1),
+    properties.dtype_device(PS, 1),
+    properties.gradients(PS, 1.5),
+    properties.untouched(PS, 1),
 ), builds_on=(conv_output_shape, pad2d),
     partition=(("padding > 0", lambda c: as_pair(c.get("padding", 0)) != (0, 0)),
                ("stride > 1", lambda c: as_pair(c.get("stride", 1)) != (1, 1)),

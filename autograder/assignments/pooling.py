@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..checks import properties as P, show
+from ..checks import properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch
 from ..core.outcomes import StudentRaised
 from ..checks.strategies import as_pair, float_tensor, kernel_and_input, maybe_strided, pair_or_int
@@ -255,7 +255,7 @@ def _mode_check(task, call, points, extra=None):
             raise Mismatch(f"{ctx}\nexpected a ValueError for the unknown mode {mode!r}, but it "
                            f"returned {show.tensor(r.value)}. Only 'max' and 'avg' are modes: "
                            f"check the mode and raise ValueError for anything else.")
-        P.check_result(task, r, c)
+        properties.check_result(task, r, c)
     X = torch.arange(12.0, dtype=torch.float64).reshape(3, 4) % 7 - 3
     examples = tuple({"X": X, "pool_size": (2, 2), **(extra or {}), "mode": m} for m in ("avg", "max", "mean",
                                                                         "min", "MAX"))
@@ -287,11 +287,11 @@ def _pool2d_ctx(c):
                              f"    X = {show.tensor(c['X'])}")
 
 
-POOL = P.Task(
+POOL = properties.Task(
     name="pool2d", call_sig="pool2d(X, pool_size, mode)", shapes=_pool2d_shapes(),
     oracle=_expected, error_scale=_scale, inputs=("X",), grads=("X",), grad_oracle=_grads,
     hints=(_SWAPPED_MODE, _SWAPPED_WINDOW, _SHORT), kwarg_names=("mode",),
-    positional=("pool_size",), oracle_says="torch's float64 F.max_pool2d / F.avg_pool2d",
+    positional=("pool_size",), oracle_name="torch's float64 F.max_pool2d / F.avg_pool2d",
     context=_pool2d_ctx, raised=_mode_raised)
 
 _X9 = torch.arange(9, dtype=torch.float64).reshape(3, 3)
@@ -314,18 +314,18 @@ def pool2d(X, pool_size, mode='max'):
 """
 
 pool2d = Exercise("pool2d", "汇聚层 Pooling: maximum and average pooling", (
-    P.book(POOL, [({"X": _X9, "pool_size": (2, 2)}, [[4, 5], [7, 8]]),
+    properties.book(POOL, [({"X": _X9, "pool_size": (2, 2)}, [[4, 5], [7, 8]]),
                   ({"X": _X9, "pool_size": (2, 2), "mode": "avg"}, [[2, 3], [5, 6]])], 2),
-    P.values_int(POOL, 2),
-    P.values_float(POOL, 1),
-    P.matches_reference(POOL, 0.5),
+    properties.values_int(POOL, 2),
+    properties.values_float(POOL, 1),
+    properties.matches_reference(POOL, 0.5),
     _mode_check(POOL, lambda c: f"pool2d(X, {c['pool_size']!r}, mode={c['mode']!r})", 1),
-    P.dtype_device(POOL, 0.5),
-    P.named(P.gradients(POOL, 0.5), "gradients",
+    properties.dtype_device(POOL, 0.5),
+    properties.named(properties.gradients(POOL, 0.5), "gradients",
             "a backward pass gives the oracle's gradient for X: max pooling routes each upstream "
             "value to its window's maximum (inputs without ties), average pooling spreads it "
             "evenly", cases=_tie_free_cases(POOL)),
-    P.untouched(POOL, 0.5),
+    properties.untouched(POOL, 0.5),
 ), book_code=_BOOK_POOL2D,
     partition=(_AVG, _MAX_GIVEN, ("p_h != p_w", lambda c: _unequal(c["pool_size"]))),
     plain="the default mode (max), a square window")
@@ -385,12 +385,12 @@ def _ps_ctx(c):
 
 
 def _ps_task(shapes):
-    return P.Task(
+    return properties.Task(
         name="pool2d_pad_stride", call_sig="pool2d_pad_stride(X, pool_size, padding, stride, mode)",
         shapes=shapes, oracle=_expected, error_scale=_scale, inputs=("X",), grads=("X",),
         grad_oracle=_grads, hints=_PS_HINTS, kwarg_names=("padding", "stride", "mode"),
         positional=("pool_size",),
-        oracle_says="torch's float64 F.max_pool2d / F.avg_pool2d(count_include_pad=True)",
+        oracle_name="torch's float64 F.max_pool2d / F.avg_pool2d(count_include_pad=True)",
         context=_ps_ctx, raised=_mode_raised)
 
 
@@ -411,24 +411,24 @@ def _book_ps(X, size, padding=0, stride=None, mode="max"):
 
 pool2d_pad_stride = Exercise("pool2d_pad_stride", "汇聚层 Pooling: padding, stride and multiple "
                              "channels", (
-    P.book(PS, [_book_ps(_X16, 3), _book_ps(_X16[0], 3), _book_ps(_X16, 3, 1, 2),
+    properties.book(PS, [_book_ps(_X16, 3), _book_ps(_X16[0], 3), _book_ps(_X16, 3, 1, 2),
                 _book_ps(_X16, (2, 3), (0, 1), (2, 3)), _book_ps(_X16_2, 3, 1, 2),
                 _book_ps(_X16, 3, 1, 2, "avg")], 2),
-    P.values_int(PS, 3),
-    P.values_float(PS, 1.5),
-    P.matches_reference(PS, 0.5),
-    P.named(P.values_int(PS_CHANNELS, 1), "each channel on its own",
+    properties.values_int(PS, 3),
+    properties.values_float(PS, 1.5),
+    properties.matches_reference(PS, 0.5),
+    properties.named(properties.values_int(PS_CHANNELS, 1), "each channel on its own",
             "X (c, n_h, n_w) with several channels: each channel is pooled on its own, the result "
             "has as many channels as X"),
-    P.named(P.values_int(PS_ASYM, 1), "window, padding and stride per axis",
+    properties.named(properties.values_int(PS_ASYM, 1), "window, padding and stride per axis",
             "pairs (rows, columns) for pool_size, padding and stride act on each axis separately"),
     _mode_check(PS, _ps_call, 0.5, {"padding": 0, "stride": None}),
-    P.dtype_device(PS, 0.5),
-    P.named(P.gradients(PS, 1.5), "gradients",
+    properties.dtype_device(PS, 0.5),
+    properties.named(properties.gradients(PS, 1.5), "gradients",
             "a backward pass gives the oracle's gradient for X: max pooling routes each upstream "
             "value to its window's maximum (inputs without ties; padding gets nothing), average "
             "pooling spreads it over the window", cases=_tie_free_cases(PS)),
-    P.untouched(PS, 0.5),
+    properties.untouched(PS, 0.5),
 ), builds_on=(pool2d,),
     partition=(_AVG, _MAX_GIVEN,
                ("padding > 0", lambda c: as_pair(c.get("padding", 0)) != (0, 0)),

@@ -44,7 +44,7 @@ class Task:
     positional: tuple = ()            # case keys passed positionally after the inputs (padding)
     late: object = None               # strategy of a dict of case keys drawn after the inputs
     exact: bool = False               # the values must equal the oracle's (no arithmetic: pad2d)
-    oracle_says: str = "torch's float64 conv2d (cross-correlation)"   # what the oracle is
+    oracle_name: str = "torch's float64 conv2d (cross-correlation)"   # what the oracle is
     returns: str = ""                 # what "returned" in messages (default: name)
     # How the call is made where it is not a plain function call (Conv2D's forward):
     # call(student, case, grad=None | {"wrt": [names], "out": G}, return_inputs=False) -> Result
@@ -283,9 +283,9 @@ def check_result(task: Task, r, case: dict, exact: bool = False) -> torch.Tensor
 
 # ---- check builders --------------------------------------------------------------------------
 
-def named(check: Check, name: str, says: str, **changes) -> Check:
+def named(check: Check, name: str, statement: str, **changes) -> Check:
     """The same property under another name (a variant drawn from other cases)."""
-    return dataclasses.replace(check, name=name, says=says, **changes)
+    return dataclasses.replace(check, name=name, statement=statement, **changes)
 
 
 def book(task: Task, examples: list[tuple[dict, list]], points: float) -> Check:
@@ -322,7 +322,7 @@ def values_int(task: Task, points: float) -> Check:
     def verify(student, case):
         check_result(task, task.run(student, case), case)
     return Check("values (small integers)", points,
-                 f"{task.call_sig} equals {task.oracle_says} on small integer inputs",
+                 f"{task.call_sig} equals {task.oracle_name} on small integer inputs",
                  verify, cases(task, "int"), split=True)
 
 
@@ -408,7 +408,7 @@ def gradients(task: Task, points: float) -> Check:
 
     labels = task.grad_labels or task.grads
     # The grads are compared with those of the oracle's own computation.
-    of = "torch's conv2d" if task.oracle_says.startswith("torch's float64 conv2d") else "the oracle"
+    of = "torch's conv2d" if task.oracle_name.startswith("torch's float64 conv2d") else "the oracle"
 
     def verify(student, case):
         c = {k: v for k, v in case.items() if not k.startswith("_")}

@@ -88,7 +88,7 @@ def mismatch(ours: dict, theirs: dict, where: str) -> str | None:
             f"differently. This worker is refused.")
 
 
-def warm(isolation: str, device: str = "cpu") -> dict:
+def warm_here(isolation: str, device: str = "cpu") -> dict:
     """Import torch and the grader, start the zygote (once per process; runs in a thread)."""
     _STATE["zygote_error"] = jobs.warm(isolation, device)
     return _STATE
@@ -130,7 +130,7 @@ class Warmup(WorkerPlugin):
             _refuse(worker, why, self.run)
             return
         _STATE["identity"] = self.identity
-        await loop.run_in_executor(None, warm, self.isolation, self.device)
+        await loop.run_in_executor(None, warm_here, self.isolation, self.device)
 
 
 class Bundle(WorkerPlugin):
@@ -155,7 +155,7 @@ async def dask_setup(worker) -> None:
     thread: the worker's event loop keeps talking to the scheduler meanwhile)."""
     try:
         await asyncio.get_running_loop().run_in_executor(
-            None, warm, "sandbox" if bwrap_path() else "process")
+            None, warm_here, "sandbox" if bwrap_path() else "process")
         logger.info("convkit preload: torch imported, sandbox zygote started")
     except Exception as e:              # the plugin tries again, and grading reports it
         logger.warning("convkit preload: warm-up failed: %s", e)
@@ -171,7 +171,7 @@ def _status(dask_worker=None) -> dict:
             "executing": executing}
 
 
-def prepare_task(keys):
+def make_examples_task(keys):
     return prepare.make(keys)
 
 
@@ -189,7 +189,7 @@ def grade_task(path: str, assignment: str, isolation: str, device: str, expected
                 "error": f"the Dask worker on {socket.gethostname()} cannot see {path}: every "
                          f"worker needs the course folder at the same path as the client (a "
                          f"shared file system)"}
-    warm(isolation, device)
+    warm_here(isolation, device)
     return jobs.grade_job(path, assignment, isolation, device, None)
 
 
@@ -203,7 +203,7 @@ def connect(address: str):
                          f"graded.") from None
 
 
-def warm_up(client, isolation: str, device: str, assignment_ids, console=None) -> dict:
+def register_plugins(client, isolation: str, device: str, assignment_ids, console=None) -> dict:
     """Register the plugins (warm-up, then the prepared examples); returns the identity sent."""
     identity, run = kit_identity(), uuid.uuid4().hex
     answered = client.register_plugin(Warmup(identity, isolation, device, run), name=WARMUP)
@@ -229,7 +229,7 @@ def warm_up(client, isolation: str, device: str, assignment_ids, console=None) -
         (console.print(msg, markup=False, highlight=False) if console else logger.warning(msg))
     try:
         groups = prepare.tasks(sorted(assignment_ids))
-        futures = client.map(prepare_task, groups, pure=False, retries=RETRIES,
+        futures = client.map(make_examples_task, groups, pure=False, retries=RETRIES,
                              key=[f"convkit-prepare-{uuid.uuid4().hex}" for _ in groups])
         blob = prepare.merge(client.gather(futures))
         client.register_plugin(Bundle(blob, prepare.digest(blob)), name=BUNDLE)
@@ -249,7 +249,7 @@ def grade_all(todo, done, address: str, isolation: str, device: str, console=Non
     futures, lost = {}, []
     try:
         phase("warming up the Dask workers and preparing the examples")
-        identity = warm_up(client, isolation, device, {j.assignment for j in todo}, console)
+        identity = register_plugins(client, isolation, device, {j.assignment for j in todo}, console)
         phase("grading")
         for job in todo:
             # Absolute: a worker's working folder is not the client's.

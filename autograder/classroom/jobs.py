@@ -34,7 +34,7 @@ def warm(isolation: str, device: str = "cpu", background: bool = False) -> str |
             return _WARM.get("zygote_error")
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         torch.set_num_threads(1)
-        prefetch.RECORD = True
+        prefetch.RECORD_PLANS = True
         _WARM["zygote_error"] = None
         if isolation != "none":
             def start():

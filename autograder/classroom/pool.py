@@ -60,7 +60,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
             pass
 
 
-def _prepare(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
+def _make_bundle(pool: ProcessPoolExecutor, assignment_ids) -> tuple | None:
     """The class's streams and plans, one exercise per pool task (see ``prepare``); None on failure."""
     try:
         futures = [pool.submit(prepare.make, keys) for keys in prepare.tasks(assignment_ids)]
@@ -89,7 +89,7 @@ def grade_all(todo: list[Job], done, jobs: int, isolation: str, device: str,
             if bundle is None and min(width, len(batch)) > 1:
                 # Several processes: make the examples once, in parallel, instead of in each.
                 phase("preparing the examples")
-                bundle = _prepare(pool, sorted({j.assignment for j in todo}))
+                bundle = _make_bundle(pool, sorted({j.assignment for j in todo}))
                 if bundle is None:      # the pool may have broken: grade on a fresh one
                     _kill_pool(pool)
                     pool = _pool(min(width, len(batch)), isolation, start_method)

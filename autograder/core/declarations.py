@@ -21,7 +21,7 @@ class ValuesWrong(Mismatch):
 class Check:
     name: str                      # short, shown in every report ("values (small integers)")
     points: float
-    says: str                      # the property in plain words
+    statement: str                      # the property in plain words
     verify: Callable               # verify(student, case) -> None, raises Mismatch
     cases: object = None           # a hypothesis strategy of cases, or None for explicit ones only
     examples: tuple = ()           # explicit cases (the book's), tried first

@@ -75,19 +75,19 @@ _PLANS: dict[tuple, tuple] = {}
 
 # Making a plan costs about one grading of a correct submission: worth it only in a process that
 # grades many (``classroom`` turns this on; plans it installs from ``prepare`` are always used).
-RECORD = False
+RECORD_PLANS = False
 
 
 def plan(check: Check, name: str, record: bool | None = None):
     """Per example of ``streams.stream(check)``: the requests ``verify`` makes of a correct
     solution, as ``(request, encoded bytes)`` pairs; None when there is none. One is made when
-    ``record`` (default: ``RECORD``) is true."""
+    ``record`` (default: ``RECORD_PLANS``) is true."""
     examples = streams.stream(check)
     key = (id(check), len(examples), name)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is check:
         return hit[1]
-    if not (RECORD if record is None else record):
+    if not (RECORD_PLANS if record is None else record):
         return None
     _PLANS[key] = (check, _record(check, name, examples))
     return _PLANS[key][1]

@@ -57,7 +57,7 @@ def make(keys: list) -> bytes:
     return pack(out)
 
 
-class _T:
+class _PackedTensor:
     """A tensor on its way between processes."""
     __slots__ = ("array", "dtype", "transposed", "requires_grad")
 
@@ -105,14 +105,14 @@ def _shared(make):
 
 
 def pack(bundle: dict) -> bytes:
-    out = _shared(_T)
+    out = _shared(_PackedTensor)
     return pickle.dumps(_walk(bundle, lambda v: out(v) if isinstance(v, torch.Tensor) else v),
                         protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def unpack(blob: bytes) -> dict:
-    back = _shared(_T.tensor)
-    return _walk(pickle.loads(blob), lambda v: back(v) if isinstance(v, _T) else v)
+    back = _shared(_PackedTensor.tensor)
+    return _walk(pickle.loads(blob), lambda v: back(v) if isinstance(v, _PackedTensor) else v)
 
 
 def merge(parts) -> bytes:

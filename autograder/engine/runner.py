@@ -82,11 +82,11 @@ def row_name(check: Check, part: Part) -> str:
 
 def zeroed(exercise: Exercise, message: str) -> list[CheckResult]:
     """Every row of ``exercise`` at 0 with one message (missing, the stub, forbidden)."""
-    return [CheckResult(row_name(c, p), p.points, 0.0, message, c.says)
+    return [CheckResult(row_name(c, p), p.points, 0.0, message, c.statement)
             for c in exercise.checks for p in parts(exercise, c)]
 
 
-class _Enough(BaseException):
+class _BudgetSpent(BaseException):
     """Stop hypothesis: the check's budget is spent and a failure is already in hand."""
 
 
@@ -169,7 +169,7 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
 
     def attempt(case, who=student) -> bool:
         """True when the example counts (passed); False when it was not judged (a property on
-        wrong values); raises _Failed / _Enough when the student fails it."""
+        wrong values); raises _Failed / _BudgetSpent when the student fails it."""
         if spent["attempts"] is not None:
             spent["attempts"] += 1
         try:
@@ -189,7 +189,7 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
             cpu = student.seconds + (who.seconds if who is not student else 0.0)
             if (spent["attempts"] or 0) > spent["max_attempts"] or \
                     cpu - spent["cpu"] > spent["max_cpu"]:
-                raise _Enough() from None
+                raise _BudgetSpent() from None
             raise _Failed() from None
         return True
 
@@ -244,7 +244,7 @@ def run_check(check: Check, student, name: str = "", exercise: Exercise | None =
                     st.passed += 1
             except _Failed:
                 failed = True
-            except _Enough:
+            except _BudgetSpent:
                 fail(st, ex, last["message"])
                 # The replay stops here, so a part whose inputs were not all tried cannot be
                 # credited: otherwise code that burns the budget on one part (or crashes the
@@ -297,13 +297,13 @@ def _shrunk(check: Check, st: _PartState, part: Part, where, attempt, last) -> s
         # The same input passed when asked again: the answer depends on earlier calls. The
         # failure seen is a genuine counterexample and decides the verdict.
         return _confirmed(st.message, st.refuted)
-    except _Enough:
+    except _BudgetSpent:
         return (_confirmed(last["message"], st.refuted)
                 + "\n(not the smallest such input: the search ran out of its budget)")
     # Run the smallest failing input once more: its message is the one the student reads.
     try:
         within(streams.case_from(check, smallest))
-    except (_Failed, _Enough):
+    except (_Failed, _BudgetSpent):
         return _confirmed(last["message"], st.refuted)
     return ("different answers for the same input: your function gave a wrong answer once "
             "and a right one when called again with the same input. Does it keep state "
@@ -331,7 +331,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
     t0 = time.monotonic()
     res = ExerciseResult(exercise.name, exercise.points)
     # Checked with the book's code in place of the helpers it builds on: one bug costs once.
-    student.trust(exercise.name, exercise.trusted())
+    student.lend_book(exercise.name, exercise.trusted())
     student.forbid(exercise.name, exercise.forbidden)
     hung = None
     first_wrong = None      # the first row that found the values wrong
@@ -347,14 +347,14 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
         if budget_s is not None and student.seconds > budget_s:
             res.checks += [CheckResult(row_name(check, p), p.points, 0.0,
                                        "not run: the submission used up its grading time",
-                                       check.says) for p in ps]
+                                       check.statement) for p in ps]
             continue
         if hung:
             # A function that hung once would most likely hang again: waiting out the limit for
             # every remaining check only delays everyone's grades.
             res.checks += [CheckResult(row_name(check, p), p.points, 0.0,
                                        f"not run: {exercise.name} {hung} in an earlier check",
-                                       check.says) for p in ps]
+                                       check.statement) for p in ps]
             continue
         if check.needs_values and values_checked and not values_returned:
             vs = [Verdict(False, value_failure, True, None, False, assessed=False)] * len(ps)
@@ -411,7 +411,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
             elif not v.passed and v.values_wrong and first_wrong is None:
                 first_wrong = name
             res.checks.append(CheckResult(name, p.points, p.points if v.passed else 0.0,
-                                          message, check.says, v.assessed))
+                                          message, check.statement, v.assessed))
     student.cpu_s = None
     res.seconds = time.monotonic() - t0
     res.called = sorted(getattr(student, "called", {}).get(exercise.name, ()))

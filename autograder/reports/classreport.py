@@ -170,7 +170,7 @@ def failed_checks(data: dict, top: int = 20) -> list[tuple[str, str, int]]:
     return [(a, name, n) for (a, name), n in count.most_common(top)]
 
 
-def gist(message: str, limit: int = 200) -> str:
+def shorten(message: str, limit: int = 200) -> str:
     """The line of a check's message that says what went wrong: its hint where it has one, else
     the first line after the property and the input (which differ from student to student)."""
     lines = [ln for ln in message.splitlines() if ln.strip()]
@@ -201,7 +201,7 @@ def signatures(data: dict, a: str) -> list[dict]:
         groups.setdefault(key, []).append(student)
         per = messages.setdefault(key, {})
         for name, msg in found:
-            per.setdefault(name, Counter())[gist(msg)] += 1
+            per.setdefault(name, Counter())[shorten(msg)] += 1
     out = []
     for key, students in groups.items():
         if not key:

@@ -12,7 +12,7 @@ class CheckResult:
     points: float
     earned: float
     message: str = ""           # empty when passed
-    says: str = ""
+    statement: str = ""
     # False where the check is a property that could not be judged: no example it was tried on
     # had right values (its message starts "not assessed:"); neither a pass nor a failure.
     assessed: bool = True

@@ -19,7 +19,7 @@ def output(ex: ExerciseResult, c: CheckResult) -> str:
     or "not run" stand alone."""
     if not c.message or c.message == ex.note or c.message.startswith(("not assessed:", "not run:")):
         return c.message
-    return f"Property: {c.says}\n{c.message}" if c.says else c.message
+    return f"Property: {c.statement}\n{c.message}" if c.statement else c.message
 
 
 def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict | None = None) -> dict:

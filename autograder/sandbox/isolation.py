@@ -268,16 +268,17 @@ class Zygote:
     """One long-lived zygote process and its control socket."""
 
     def __init__(self, sandboxed: bool, memory_headroom: int | None = None, cuda: bool = False,
-                 floor=DEFAULT_FORBIDDEN):
+                 always_refused=DEFAULT_FORBIDDEN):
         self.sandboxed = sandboxed
         self.cuda = cuda
         self.lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ctrl = ours
-        # ``floor``: the categories the zygote's dispatcher kernels refuse in every worker.
+        # ``always_refused``: the categories the zygote's dispatcher kernels refuse in every
+        # worker (the worker's protocol calls it the floor).
         headroom = LIMITS.memory_headroom_bytes if memory_headroom is None else memory_headroom
         opts = {"sandboxed": sandboxed, "unshare": True, "memory_headroom": int(headroom),
-                "floor": list(floor)}
+                "floor": list(always_refused)}
         if sandboxed:
             pkg = f"{SANDBOX_ROOT}/{SANDBOX_PACKAGE}"
             prefix = sandbox_argv(cuda=cuda)
@@ -371,7 +372,7 @@ _zygotes: dict = {}
 _zygotes_lock = threading.Lock()
 
 
-def floor_of(forbidden) -> tuple:
+def refused_by_all(forbidden) -> tuple:
     """The zygote an exercise's workers come from: the one whose dispatcher refuses the default
     categories the exercise forbids (all of them, almost always; none for an exercise that lets
     students compose ``nn.Conv2d`` layers). Kernels a zygote installed are inherited by every
@@ -379,16 +380,17 @@ def floor_of(forbidden) -> tuple:
     return tuple(c for c in DEFAULT_FORBIDDEN if c in tuple(forbidden))
 
 
-def get_zygote(sandboxed: bool, device: str = "cpu", floor=DEFAULT_FORBIDDEN) -> Zygote:
+def get_zygote(sandboxed: bool, device: str = "cpu", always_refused=DEFAULT_FORBIDDEN) -> Zygote:
     """This process's zygote for the isolation level, started on first use (or after it died)."""
     cuda = str(device).startswith("cuda")
-    floor = tuple(floor)
-    key = (os.getpid(), sandboxed, cuda, LIMITS.memory_headroom_bytes, floor)
+    always_refused = tuple(always_refused)
+    key = (os.getpid(), sandboxed, cuda, LIMITS.memory_headroom_bytes, always_refused)
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
             # A forked copy of this process must not share its parent's zygote: keyed by pid.
-            z = Zygote(sandboxed, LIMITS.memory_headroom_bytes, cuda=cuda, floor=floor)
+            z = Zygote(sandboxed, LIMITS.memory_headroom_bytes, cuda=cuda,
+                       always_refused=always_refused)
             _zygotes[key] = z
         return z
 
@@ -490,7 +492,7 @@ class WorkerTransport:
         self._start()
 
     # -- worker life ------------------------------------------------------------------------
-    def trust(self, name: str, book) -> None:
+    def lend_book(self, name: str, book) -> None:
         """Requests about ``name`` run with the book's code ``book = (names, source)`` in place
         of the student's ``names`` (one bug costs once); a worker started otherwise is replaced."""
         self.books[name] = book
@@ -498,15 +500,15 @@ class WorkerTransport:
     def _start(self, name=None) -> None:
         self.book = self.books.get(name)
         forbidden = self.worker_forbidden
-        floor = floor_of(forbidden)
-        self.zygote = get_zygote(self.sandboxed, self.device, floor)
+        always_refused = refused_by_all(forbidden)
+        self.zygote = get_zygote(self.sandboxed, self.device, always_refused)
         self.host_pid = None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             try:
                 self.pid = self.zygote.spawn(theirs, self.device, forbidden)
             except ZygoteFailed:
-                self.zygote = get_zygote(self.sandboxed, self.device, floor)     # it died: one new one, one retry
+                self.zygote = get_zygote(self.sandboxed, self.device, always_refused)     # it died: one new one, one retry
                 self.pid = self.zygote.spawn(theirs, self.device, forbidden)
         finally:
             theirs.close()

@@ -137,12 +137,12 @@ class Student:
                             results=[_result(r) for r in reply.get("results", [])],
                             module=module if isinstance(module, dict) else None)
 
-    def trust(self, name: str, book) -> None:
+    def lend_book(self, name: str, book) -> None:
         """Check ``name`` with the book's code in place of the student's helpers it builds on:
         ``book = (names, source)`` (see ``Exercise.trusted``), or None for the student's own."""
-        trust = getattr(self.transport, "trust", None)
-        if trust is not None:
-            trust(name, book)
+        lend_book = getattr(self.transport, "lend_book", None)
+        if lend_book is not None:
+            lend_book(name, book)
 
     def forbid(self, name: str, categories) -> None:
         """Requests about ``name`` refuse the routines of ``categories`` (``Exercise.forbidden``)
@@ -173,7 +173,7 @@ class InProcess:
         self.problems = list(namespace.get("__convkit_problems__", []))
         self.books: dict = {}
 
-    def trust(self, name: str, book) -> None:
+    def lend_book(self, name: str, book) -> None:
         self.books[name] = book
 
     def forbid(self, name: str, categories) -> None:

@@ -146,7 +146,12 @@ def test_run_completes_and_reports(course):
 
 
 def test_results_json_per_submission(course):
+    from autograder.results.schema import validate
     c = course.path
+    written = sorted(c.glob("autograded/*/*/results.json"))
+    assert len(written) == 5
+    for p in written:       # every one meets results.json's schema, the failed grading's too
+        validate(json.loads(p.read_text()))
     ada, bob, cy = _results(c, "ada"), _results(c, "bob"), _results(c, "cy")
     assert ada["score"] == ada["max_score"] == 20
     assert all(t["status"] == "passed" for t in ada["tests"])

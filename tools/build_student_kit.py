@@ -48,7 +48,7 @@ INSTRUCTOR_ONLY = {"classroom", "integrations", "reports/classreport.py", "repor
 TORCH = "torch>=2.13,<3"
 # The instructor's dependencies a student's check needs (their pins are kept: hypothesis's
 # version decides the examples; scikit-learn holds the book's digits).
-STUDENT_DEPENDENCIES = ("hypothesis", "numpy", "rich", "matplotlib", "scikit-learn")
+STUDENT_DEPENDENCIES = ("hypothesis", "numpy", "rich", "jsonschema", "matplotlib", "scikit-learn")
 
 
 # Lines of the solutions that the kit's own code also has, each read and judged an idiom rather

@@ -17,6 +17,7 @@ from ..checks.reference import solutions_dir
 from ..engine.grade import could_not_grade
 from ..reports import regrade
 from ..reports.feedback import html_feedback, markdown_feedback
+from ..results.schema import validate
 from ..results.store import RECORD, RESULTS, atomic_write, feedback_dir, graded_dir, read_json
 from ..submission.course import Job, submission_hash
 
@@ -88,7 +89,7 @@ def write_submission(out: Path, job: Job, outcome: dict) -> dict:
     adir = graded_dir(out, job.student, job.assignment)
     fdir = feedback_dir(out, job.student, job.assignment)
     previous = regrade.previous(adir)       # the result this one replaces, for regrade.csv
-    atomic_write(adir / RESULTS, json.dumps(results, indent=2, ensure_ascii=False))
+    atomic_write(adir / RESULTS, json.dumps(validate(results), indent=2, ensure_ascii=False))
     title, ex_titles = _titles(job.assignment)
     when = time.strftime("%Y-%m-%d %H:%M")
     ctx = dict(assignment=job.assignment, student=job.student, title=title,

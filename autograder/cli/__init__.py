@@ -36,9 +36,8 @@ def _table(results: dict, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    by_ex: dict[str, list] = {}
-    for t in results["tests"]:
-        by_ex.setdefault(t["tags"][0], []).append(t)
+    from ..results.scoring import by_exercise
+    by_ex = by_exercise(results)
     table = Table(title=title)
     table.add_column("exercise")
     table.add_column("score", justify="right")
@@ -72,7 +71,8 @@ def cmd_grade(args) -> int:
         out = Path(args.json)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(out.suffix + ".tmp")
-        tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        from ..results.schema import validate
+        tmp.write_text(json.dumps(validate(results), indent=2, ensure_ascii=False))
         tmp.replace(out)
     if args.verbose:
         print(_feedback(results))

@@ -43,6 +43,7 @@ from ..checks.reference import solutions_dir
 from ..engine.grade import could_not_grade, grade
 from ..engine.runner import not_graded
 from ..results import scoring
+from ..results.schema import validate
 from ..sandbox import isolation as iso
 from ..submission.pick import pick
 
@@ -183,7 +184,8 @@ def build(assignment_id: str, out_dir=None, visibility: str = DEFAULT_VISIBILITY
         _add(zf, "setup.sh", SETUP.format(torch=_pin("torch"), cpu_index=CPU_INDEX).encode(), True)
         _add(zf, "run_autograder", RUN.encode(), True)
         _add(zf, "gradescope.json", json.dumps(config, indent=2).encode() + b"\n")
-        _add(zf, "fallback_results.json", json.dumps(fallback, indent=2, ensure_ascii=False).encode())
+        _add(zf, "fallback_results.json",
+             json.dumps(validate(fallback), indent=2, ensure_ascii=False).encode())
         for src, name in kit_files(assignment_id):
             _add(zf, name, src.read_bytes())
     os.replace(tmp, dest)
@@ -261,7 +263,7 @@ def to_gradescope(results: dict, visibility: str = DEFAULT_VISIBILITY, notes=())
 def _write(path: Path, results: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps(validate(results), indent=2, ensure_ascii=False), encoding="utf-8")
     # Replaced at the very end: whatever student code wrote there meanwhile is gone.
     os.replace(tmp, path)
 

@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from .. import assignments
+from ..results.scoring import by_exercise, exercise_scores
 from ..results.store import RECORD, RESULTS, atomic_write, graded_dir, read_json
 from .feedback import environment, not_assessed, whole_note
 from .regrade import section
@@ -77,9 +78,7 @@ def collect(out: Path, jobs, assignment_ids: list[str], roster=()) -> dict:
             continue
         record = read_json(adir / RECORD)
         record = record if isinstance(record, dict) else {}
-        per_ex = {}
-        for t in results["tests"]:
-            per_ex[t["tags"][0]] = per_ex.get(t["tags"][0], 0.0) + float(t["score"])
+        per_ex = exercise_scores(results)
         data["subs"][(student, a)] = {
             "results": results, "record": record, "score": float(results.get("score", 0)),
             "exercises": per_ex, "error": record.get("error")}
@@ -112,9 +111,7 @@ def _findings(s: dict) -> list[tuple[str, str]]:
     A check "not assessed" because the values were wrong, or "not run" after a hang, is a
     consequence, not a finding; an exercise that failed as a whole (the stub, not defined, a
     forbidden routine) is one finding, not one per check."""
-    by_ex: dict = {}
-    for t in s["results"].get("tests", []):
-        by_ex.setdefault(t["tags"][0] if t.get("tags") else t["name"], []).append(t)
+    by_ex = by_exercise(s["results"])
     found = []
     everything = whole_note(s["results"].get("tests", []))
     if len(by_ex) > 1 and everything:

@@ -4,13 +4,7 @@ from __future__ import annotations
 import re
 
 from ..checks.show import indent
-
-
-def _by_exercise(results: dict) -> dict[str, list]:
-    by: dict[str, list] = {}
-    for t in results["tests"]:
-        by.setdefault(t["tags"][0], []).append(t)
-    return by
+from ..results.scoring import by_exercise
 
 
 def whole_note(tests: list) -> str:
@@ -43,7 +37,7 @@ def text_feedback(results: dict, total: bool = True) -> str:
     lines = []
     if results.get("output"):
         lines += [results["output"], ""]
-    for ex, tests in _by_exercise(results).items():
+    for ex, tests in by_exercise(results).items():
         got = sum(t["score"] for t in tests)
         top = sum(t["max_score"] for t in tests)
         lines.append(f"{ex}: {got:g} / {top:g} points")
@@ -104,7 +98,7 @@ def feedback_context(results: dict, assignment: str = "", student: str = "", tit
     messages (a message repeated by several checks of one exercise is printed once)."""
     exercise_titles = exercise_titles or {}
     exercises = []
-    for ex, tests in _by_exercise(results).items():
+    for ex, tests in by_exercise(results).items():
         checks, seen = [], {}
         for t in tests:
             name = t["tags"][1] if len(t["tags"]) > 1 else t["name"]

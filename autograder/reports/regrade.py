@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .. import assignments
 from ..checks.reference import solutions_dir
+from ..results.scoring import by_exercise
 from ..results.store import RECORD, RESULTS, atomic_write, graded_dir, read_json
 
 CSV = "regrade.csv"
@@ -60,12 +61,14 @@ def declarations(assignment_id: str) -> str:
 
 
 def per_exercise(results) -> dict:
+    """Each exercise's points, rounded as they are added (as records of earlier runs hold them)."""
     out: dict = {}
-    for t in results.get("tests", []) if isinstance(results, dict) else []:
-        try:
-            out[t["tags"][0]] = round(out.get(t["tags"][0], 0.0) + float(t["score"]), 4)
-        except (KeyError, IndexError, TypeError, ValueError):
-            continue
+    for ex, tests in by_exercise(results).items():
+        for t in tests:
+            try:
+                out[ex] = round(out.get(ex, 0.0) + float(t["score"]), 4)
+            except (KeyError, TypeError, ValueError):
+                continue
     return out
 
 

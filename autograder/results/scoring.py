@@ -46,3 +46,28 @@ def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict
         # What each exercise's code called (top-level torch functions), for the instructor.
         out.setdefault("extra_data", {})["called"] = called
     return out
+
+
+def by_exercise(results: dict) -> dict[str, list]:
+    """The tests of a results.json, grouped by exercise (the first tag, else the test's name), in
+    their order: what every page and table of results shows."""
+    by: dict[str, list] = {}
+    for t in results.get("tests", []) if isinstance(results, dict) else []:
+        tags = t.get("tags") if isinstance(t, dict) else None
+        by.setdefault(tags[0] if tags else t.get("name", ""), []).append(t)
+    return by
+
+
+def exercise_scores(results: dict) -> dict[str, float]:
+    """Each exercise's points in a results.json (its tests' scores summed in order); a malformed
+    test (a hand-edited file) counts nothing."""
+    out: dict[str, float] = {}
+    for ex, tests in by_exercise(results).items():
+        total = 0.0
+        for t in tests:
+            try:
+                total += float(t["score"])
+            except (KeyError, TypeError, ValueError):
+                continue
+        out[ex] = total
+    return out

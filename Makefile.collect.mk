@@ -13,6 +13,6 @@ REGEXP ?=
 .PHONY: collect
 collect: install
 	@test -n "$(ARCHIVE)" || { echo "usage: make collect ARCHIVE=path.zip [COURSE=demo/course] [ASSIGNMENT=id] [REGEXP='...']" >&2; exit 2; }
-	$(PY) -m autograder.classroom.collect "$(ARCHIVE)" --course "$(COURSE)" \
+	$(PY) -m autograder collect "$(ARCHIVE)" --course "$(COURSE)" \
 	  $(if $(filter command line environment,$(origin ASSIGNMENT)),--assignment "$(ASSIGNMENT)",) \
 	  $(if $(value REGEXP),--regexp '$(value REGEXP)',)

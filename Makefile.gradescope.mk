@@ -9,4 +9,4 @@ VISIBILITY ?= visible
 .PHONY: gradescope
 gradescope: install
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<id> [VISIBILITY=visible] (ids: $$($(PY) -m autograder ids | tr '\n' ' '))" >&2; exit 2; }
-	$(PY) -m autograder.integrations.gradescope build "$(ASSIGNMENT)" --visibility "$(VISIBILITY)"
+	$(PY) -m autograder gradescope build "$(ASSIGNMENT)" --visibility "$(VISIBILITY)"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.classroom import collect as C
+from autograder.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "course" / "submitted"
@@ -98,9 +99,9 @@ def test_unsafe_or_broken_archives_are_refused(tmp_path):
         C.collect(evil, tmp_path / "course", A)
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"not a zip")
-    assert C.main([str(broken), "--course", str(tmp_path / "course"), "--assignment", A]) == 2
+    assert cli_main(["collect", str(broken), "--course", str(tmp_path / "course"), "--assignment", A]) == 2
     good = make_zip(tmp_path / "ok.zip", {f"ada/{A}.ipynb": b"{}"})
-    assert C.main([str(good), "--course", str(tmp_path / "course"), "--assignment", "nope"]) == 2
+    assert cli_main(["collect", str(good), "--course", str(tmp_path / "course"), "--assignment", "nope"]) == 2
     assert not (tmp_path / "course" / "submitted").exists()
 
 
@@ -141,7 +142,7 @@ def test_flat_names_via_the_command_line_and_reimport_replaces(tmp_path):
         f"zhang_min_{A}.ipynb": zhang.read_bytes(),
         "README.txt": b"exported by the LMS",
     })
-    cmd = [sys.executable, "-m", "autograder.classroom.collect", str(archive), "--course", str(course)]
+    cmd = [sys.executable, "-m", "autograder", "collect", str(archive), "--course", str(course)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{A}: 2 student(s), 2 notebook(s)" in proc.stdout   # assignment read from the names
@@ -163,13 +164,13 @@ def test_custom_regexp_and_nothing_matched(tmp_path):
         f"weili_LATE_1002_5002_{A}.ipynb": li.read_bytes(),
     })
     regexp = r".*/(?P<student_id>[a-z]+)_(?:LATE_)?\d+_\d+_(?P<file_id>{assignment}\.ipynb)$"
-    assert C.main([str(canvas), "--course", str(course), "--assignment", A, "--regexp", regexp]) == 0
+    assert cli_main(["collect", str(canvas), "--course", str(course), "--assignment", A, "--regexp", regexp]) == 0
     assert discovered(course) == {("lovelaceada", A), ("weili", A)}
     # The default naming does not fit these names well, but a wrongly named file is never
     # silently collected: an archive with no matching notebook exits 1.
     wrong = make_zip(tmp_path / "wrong.zip", {"ada_lovelace/my_solution.ipynb": ada.read_bytes()})
     other = tmp_path / "other"
-    assert C.main([str(wrong), "--course", str(other), "--assignment", A]) == 1
+    assert cli_main(["collect", str(wrong), "--course", str(other), "--assignment", A]) == 1
     assert landed(other) == {}
 
 

@@ -105,7 +105,7 @@ def test_zip_layout(bundle):
     for step in ("apt-get install -y -qq bubblewrap", "python3.11 python3.11-venv",
                  "python3.11 -m venv", f"--index-url {gradescope.CPU_INDEX} \"torch=={torch}\"",
                  "pip install --quiet -e \"$SOURCE\"", "chmod -R go-rwx \"$SOURCE/solutions\"",
-                 "autograder.integrations.gradescope smoke"):
+                 "autograder gradescope smoke"):
         assert step in setup, step
 
 

@@ -86,7 +86,10 @@ def test_ids_read_without_imports_agree_with_the_declarations():
 
 
 def test_ids_and_collect_load_no_torch():
+    # The command tree too: `ids` builds every command's parser, and none may import torch.
     code = ("import sys\nfrom autograder.assignments import ids\nimport autograder.classroom.collect as C\n"
+            "from autograder.cli import main\nimport contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['ids'])\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\nprint(' '.join(C.ASSIGNMENTS))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.assignments import ids
 from autograder.engine.grade import could_not_grade, grade
 from autograder.integrations.gradescope import to_gradescope
 from autograder.results.schema import SCHEMA, InvalidResults, validate
@@ -21,7 +22,7 @@ CORPUS = ROOT / "tests" / "corpus"
 @pytest.fixture(scope="module")
 def graded():
     out = {}
-    for a in ("cross_correlation", "pooling"):
+    for a in ids()[:2]:
         for f in sorted((CORPUS / a).glob("*.py"))[:3]:
             out[f"{a}/{f.name}"] = grade(f, a, isolation="none")
     return out
@@ -35,7 +36,7 @@ def test_graded_results_meet_the_schema(graded):
 
 
 def test_results_of_a_submission_that_could_not_be_graded_meet_it():
-    validate(could_not_grade("cross_correlation", "the sandbox did not start"))
+    validate(could_not_grade(ids()[0], "the sandbox did not start"))
 
 
 def test_exercise_scores_sum_to_the_score(graded):

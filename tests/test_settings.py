@@ -22,6 +22,13 @@ def test_the_worker_enforces_the_same_limits_as_the_grader():
     assert zygote.MEMORY_HEADROOM == LIMITS.memory_headroom_bytes
 
 
+def test_similarity_defaults_hold_their_relation():
+    from autograder.core.settings import SIMILARITY
+    # Two k-grams' worth of shared code at least (reports/similarity.py says why).
+    assert SIMILARITY.min_tokens == 2 * SIMILARITY.noise_tokens
+    assert 0 < SIMILARITY.floor < SIMILARITY.threshold <= 1
+
+
 def test_limits_are_frozen_and_the_wall_is_a_last_resort():
     with pytest.raises(dataclasses.FrozenInstanceError):
         LIMITS.call_cpu_s = 60.0            # type: ignore[misc]

@@ -1,6 +1,6 @@
 """Import an archive of submissions downloaded from an LMS into an nbgrader course folder.
 
-    python -m autograder.classroom.collect ARCHIVE.zip [--course demo/course] [--assignment ID] [--regexp RE]
+    python -m autograder collect ARCHIVE.zip [--course demo/course] [--assignment ID] [--regexp RE]
     make collect ARCHIVE=path.zip [COURSE=demo/course] [ASSIGNMENT=ID]
 
 A thin wrapper around ``nbgrader zip_collect``: the archive is copied to
@@ -37,7 +37,6 @@ matched, or nbgrader failed), 2 for a bad archive or unknown assignment.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -182,14 +181,8 @@ def collect(archive, course="demo/course", assignment: str | None = None,
     return [collect_one(archive, course, a, regexp) for a in todo]
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m autograder.classroom.collect", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("archive", help="zip archive downloaded from the LMS")
-    p.add_argument("--course", default="demo/course", help="nbgrader course folder (default demo/course)")
-    p.add_argument("--assignment", help="assignment id (default: read from the archive)")
-    p.add_argument("--regexp", help="nbgrader FileNameCollectorPlugin.named_regexp; {assignment} is replaced")
-    args = p.parse_args(argv)
+def main(args) -> int:
+    """``python -m autograder collect ARCHIVE`` (the parser is the command tree's)."""
     try:
         results = collect(args.archive, args.course, args.assignment, args.regexp)
     except CollectError as e:
@@ -209,7 +202,3 @@ def main(argv=None) -> int:
             print(f"error: nbgrader zip_collect {r.assignment} collected nothing or failed "
                   f"(exit {r.returncode}); its log:\n{r.log[-4000:]}", file=sys.stderr)
     return status
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

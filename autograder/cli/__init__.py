@@ -7,6 +7,10 @@
     python -m autograder similarity COURSE [--assignment ID]      similarity.html and .csv: the
         [--threshold 0.5] [--floor 0.2] [--min-tokens 60]          students whose exercise code
         [--out DIR]                                                is alike (相似度)
+    python -m autograder collect ARCHIVE [--course C] [--assignment ID]   an LMS archive into
+        [--regexp RE]                                              COURSE/submitted/ (nbgrader zip_collect)
+    python -m autograder gradescope build ID [--visibility V]     the Gradescope autograder zip
+    python -m autograder gradescope run|smoke --config C ...      what the zip runs on Gradescope
     python -m autograder ids                                      the assignment ids, in teaching order
 
 ``grade`` exits 0 whenever grading completed, whatever the score; non-zero only when it could not
@@ -239,6 +243,10 @@ def main(argv=None) -> int:
         _class_parser(sub)
     if _has("reports.similarity"):
         _similarity_parser(sub)
+    if _has("classroom.collect"):
+        _collect_parser(sub)
+    if _has("integrations.gradescope"):
+        _gradescope_parser(sub)
 
     if NOTEBOOKS.is_dir():     # the student kit carries the released notebooks
         n = sub.add_parser("notebooks", help="copy the assignments' notebooks into a folder "
@@ -301,7 +309,8 @@ def _class_parser(sub) -> None:
 
 
 def _similarity_parser(sub) -> None:
-    from ..reports.similarity import FLOOR, MIN_TOKENS, THRESHOLD
+    from ..core.settings import SIMILARITY
+    THRESHOLD, FLOOR, MIN_TOKENS = SIMILARITY.threshold, SIMILARITY.floor, SIMILARITY.min_tokens
     s = sub.add_parser("similarity", help="report the pairs of students whose exercise code is "
                        "alike (相似度; copydetect, the kit's released code as boilerplate)")
     s.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
@@ -316,6 +325,47 @@ def _similarity_parser(sub) -> None:
     s.add_argument("--min-tokens", type=int, default=MIN_TOKENS, help="a pair that shares fewer "
                    f"tokens is not listed, whatever its similarity (default {MIN_TOKENS})")
     s.set_defaults(func=cmd_similarity)
+
+
+def _collect_parser(sub) -> None:
+    k = sub.add_parser("collect", help="import an archive of submissions downloaded from an LMS "
+                       "into COURSE/submitted/ (nbgrader zip_collect)")
+    k.add_argument("archive", help="zip archive downloaded from the LMS")
+    k.add_argument("--course", default="demo/course", help="nbgrader course folder "
+                   "(default demo/course)")
+    k.add_argument("--assignment", help="assignment id (default: read from the archive)")
+    k.add_argument("--regexp", help="nbgrader FileNameCollectorPlugin.named_regexp; "
+                   "{assignment} is replaced")
+    k.set_defaults(func=cmd_collect)
+
+
+def cmd_collect(args) -> int:
+    from ..classroom.collect import main as collect_main
+    return collect_main(args)
+
+
+def _gradescope_parser(sub) -> None:
+    from ..core.settings import DEFAULT_VISIBILITY, VISIBILITIES
+    g = sub.add_parser("gradescope", help="the Gradescope autograder: build its zip, and what "
+                       "the zip runs there")
+    gs = g.add_subparsers(dest="gs_command", required=True)
+    b = gs.add_parser("build", help="write gradescope/<id>.zip")
+    b.add_argument("assignment")
+    b.add_argument("--out", help="folder for the zip (default: gradescope/ in the kit)")
+    b.add_argument("--visibility", default=DEFAULT_VISIBILITY, choices=VISIBILITIES)
+    r = gs.add_parser("run", help="run_autograder's side: grade the submission folder")
+    r.add_argument("--config", required=True)
+    r.add_argument("--submission", required=True)
+    r.add_argument("--results", required=True)
+    r.add_argument("--isolation", choices=["sandbox", "process", "none"])
+    s = gs.add_parser("smoke", help="setup.sh's check that the kit is installed")
+    s.add_argument("--config", required=True)
+    g.set_defaults(func=cmd_gradescope)
+
+
+def cmd_gradescope(args) -> int:
+    from ..integrations.gradescope import main as gradescope_main
+    return gradescope_main(args)
 
 
 def cmd_ids(args) -> int:

@@ -62,6 +62,27 @@ LIMITS = Limits()
 
 ISOLATIONS = ("sandbox", "process", "none")
 
+# Gradescope's visibilities of a result. Every check is visible at once by default: the checks are
+# the ones the released notebook's own check() runs on the student's machine (same derandomised
+# examples), so hiding them hides nothing, and feedback the student can act on before the deadline
+# is the point of the kit. An instructor who wants scores withheld until grades are published
+# builds with VISIBILITY=after_published.
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+DEFAULT_VISIBILITY = "visible"
+
+
+@dataclass(frozen=True)
+class SimilarityDefaults:
+    """The similarity report's defaults (``reports/similarity.py`` says why each is what it is);
+    ``python -m autograder similarity`` flags override them."""
+    noise_tokens: int = 30          # copydetect's k: characters of filtered code per k-gram
+    threshold: float = 0.5          # a pair at or above this is suspicious: in similarity.html
+    floor: float = 0.2              # similarity.csv lists every pair at or above this
+    min_tokens: int = 60            # fewer shared tokens than this: not listed (2 k-grams)
+
+
+SIMILARITY = SimilarityDefaults()
+
 
 @dataclass(frozen=True)
 class ClassSettings:

@@ -1,6 +1,6 @@
 """Gradescope: the autograder bundle (``make gradescope ASSIGNMENT=id``) and what runs inside it.
 
-``python -m autograder.integrations.gradescope build ID [--out gradescope] [--visibility V]`` writes
+``python -m autograder gradescope build ID [--out gradescope] [--visibility V]`` writes
 ``gradescope/<id>.zip``, the file an instructor uploads as a Gradescope programming assignment's
 autograder. At the zip's root (Gradescope extracts it into ``/autograder/source``):
 
@@ -14,7 +14,7 @@ autograder. At the zip's root (Gradescope extracts it into ``/autograder/source`
     solutions/<id>/<id>.ipynb                the reference for this assignment only: the checks
                           "matches the reference" read it in the trusted grader (never in a worker)
 
-``python -m autograder.integrations.gradescope run --config C --submission DIR --results OUT`` is
+``python -m autograder gradescope run --config C --submission DIR --results OUT`` is
 run_autograder's Python side: it finds the student's upload anywhere in DIR (a notebook, else a
 ``.py``; one named after the assignment first), grades it with ``grade()`` exactly as the class
 run does, and writes the contract's results.json (docs/CONTRACT.md) with Gradescope's extras: ``visibility`` on the
@@ -29,7 +29,6 @@ resource limits, in its own session), and says which in the instructor's stdout.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -42,18 +41,13 @@ from .. import assignments
 from ..checks.reference import solutions_dir
 from ..engine.grade import could_not_grade, grade
 from ..engine.runner import not_graded
+from ..core.settings import DEFAULT_VISIBILITY, VISIBILITIES
 from ..results import scoring
 from ..results.schema import validate
 from ..sandbox import isolation as iso
 from ..submission.pick import pick
 
 ROOT = Path(__file__).resolve().parents[2]
-VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
-# Every check visible at once: the checks are the ones the released notebook's own check() runs on
-# the student's machine (same derandomised examples), so hiding them hides nothing, and feedback
-# the student can act on before the deadline is the point of the kit. An instructor who wants
-# scores withheld until grades are published builds with VISIBILITY=after_published.
-DEFAULT_VISIBILITY = "visible"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)      # fixed: the same kit builds a byte-identical zip
@@ -95,7 +89,7 @@ python3.11 -m venv "$VENV"
 chmod -R go-rwx "$SOURCE/solutions"
 
 # 6. Smoke test: the kit imports and knows the assignment this zip grades.
-"$VENV/bin/python" -m autograder.integrations.gradescope smoke --config "$SOURCE/gradescope.json"
+"$VENV/bin/python" -m autograder gradescope smoke --config "$SOURCE/gradescope.json"
 """
 
 RUN = r"""#!/usr/bin/env bash
@@ -112,7 +106,7 @@ mkdir -p "$(dirname "$RESULTS")"
 cd "$SOURCE" || exit 1
 # The kit is imported from the source folder, whatever else the venv may hold.
 export PYTHONPATH="$SOURCE" PYTHONDONTWRITEBYTECODE=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg
-"$VENV/bin/python" -m autograder.integrations.gradescope run --config "$SOURCE/gradescope.json" \
+"$VENV/bin/python" -m autograder gradescope run --config "$SOURCE/gradescope.json" \
   --submission "$SUBMISSION" --results "$RESULTS"
 status=$?
 if [ "$status" -ne 0 ] && [ ! -s "$RESULTS" ]; then
@@ -307,23 +301,9 @@ def smoke(config) -> None:
     print(f"convkit ready: {aid} ({len(a.exercises)} exercises, {a.points:g} points)")
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m autograder.integrations.gradescope", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="write gradescope/<id>.zip")
-    b.add_argument("assignment")
-    b.add_argument("--out", help="folder for the zip (default: gradescope/ in the kit)")
-    b.add_argument("--visibility", default=DEFAULT_VISIBILITY, choices=VISIBILITIES)
-    r = sub.add_parser("run", help="run_autograder's side: grade the submission folder")
-    r.add_argument("--config", required=True)
-    r.add_argument("--submission", required=True)
-    r.add_argument("--results", required=True)
-    r.add_argument("--isolation", choices=["sandbox", "process", "none"])
-    s = sub.add_parser("smoke", help="setup.sh's check that the kit is installed")
-    s.add_argument("--config", required=True)
-    args = p.parse_args(argv)
-    if args.command == "build":
+def main(args) -> int:
+    """``python -m autograder gradescope build|run|smoke`` (the parsers are the command tree's)."""
+    if args.gs_command == "build":
         try:
             dest = build(args.assignment, args.out, args.visibility)
         except (KeyError, ValueError) as e:
@@ -331,12 +311,8 @@ def main(argv=None) -> int:
             return 2
         print(f"wrote {dest}: upload it as the autograder of the Gradescope assignment")
         return 0
-    if args.command == "smoke":
+    if args.gs_command == "smoke":
         smoke(args.config)
         return 0
     run(args.config, args.submission, args.results, args.isolation)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

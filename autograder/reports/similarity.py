@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ..assignments import ids, in_order
 from ..core.notebook import notebook_cells
+from ..core.settings import SIMILARITY
 from ..results.store import atomic_write
 from ..submission.course import discover
 from ..submission.load import load
@@ -48,13 +49,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # to ``V[V,V]=(V[V:V+V,V:V+V]*V).V()``, 28 characters. The default, 25, lets one such idiom,
 # which independent solutions of a short exercise share, match by itself; 30 needs a little more
 # than one line in common, yet a copy of a 10-line function still matches along its whole length.
-NOISE_THRESHOLD = 30
+NOISE_THRESHOLD = SIMILARITY.noise_tokens
 # guarantee = noise: winnowing window 1, every k-gram is a fingerprint. Exercise code is a few
 # hundred tokens, so this costs nothing, and it makes the report deterministic (with a larger
 # window the fingerprints chosen depend on Python's per-process string hashes).
 GUARANTEE_THRESHOLD = NOISE_THRESHOLD
-THRESHOLD = 0.5     # a pair at or above this is suspicious: listed in similarity.html
-FLOOR = 0.2         # similarity.csv lists every pair at or above this
+# A pair at or above THRESHOLD is suspicious: listed in similarity.html; similarity.csv lists
+# every pair at or above FLOOR (core/settings.py holds the defaults, the flags override them).
+THRESHOLD, FLOOR = SIMILARITY.threshold, SIMILARITY.floor
 # The most similar pairs shown side by side in similarity.html (each costs two whole notebooks'
 # code, some 10 kB; a class handing in one answer would otherwise make a page of tens of MB). The
 # table and the CSV still list them all.
@@ -63,7 +65,7 @@ MAX_SIDE_BY_SIDE = 200
 # boilerplate is taken out, two students who typed in the book's code with one change each may
 # have 40 tokens of their own left, and share them all (100%). Two k-grams' worth is a little
 # more than two lines of code in common; a copied solution of the shortest exercise shares 80+.
-MIN_TOKENS = 2 * NOISE_THRESHOLD
+MIN_TOKENS = SIMILARITY.min_tokens      # 2 * NOISE_THRESHOLD
 CSV_COLUMNS = ["assignment", "student_a", "student_b", "similarity", "similarity_a",
                "similarity_b", "tokens_overlapped", "tokens_a", "tokens_b", "suspicious"]
 

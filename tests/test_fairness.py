@@ -276,7 +276,7 @@ def _training_check(source: str):
 def test_per_batch_averaged_losses_lose_the_training_check():
     src = (CORPUS / home("train_lenet") / "bug_loss_batch_mean.py").read_text()
     check, student = _training_check(src)
-    case = check.examples[1]
+    case = check.explicit[1]
     assert len({len(y) for _, y in case["_train"]}) > 1          # unequal batches
     with pytest.raises(Mismatch) as e:
         check.verify(student, case)
@@ -291,5 +291,5 @@ def test_the_net_s_mode_is_not_graded(call):
     src = (CORPUS / home("train_lenet") / "ok_book.py").read_text()
     assert "        net.train()\n" in src
     check, student = _training_check(src.replace("        net.train()\n", f"        {call}\n"))
-    for case in check.examples:
+    for case in check.explicit:
         check.verify(student, case)

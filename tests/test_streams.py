@@ -59,7 +59,7 @@ def test_stream_has_fifty_generated_examples_that_redraw_from_their_choices(aid,
     examples = streams.stream(check)
     generated = [e for e in examples if e.choices is not None]
     assert [e.choices is None for e in examples] == \
-        [True] * len(check.examples) + [False] * len(generated)
+        [True] * len(check.explicit) + [False] * len(generated)
     assert len(generated) >= 50, f"{aid}/{name}/{check.name}: {len(generated)} examples"
     for e in generated:
         assert _same_case(streams.case_from(check, e.choices), e.case)

@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 from ..checks import oracle, properties
-from ..core.declarations import Assignment, Check, Exercise, Mismatch
+from ..core.declarations import Assignment, Check, Exercise
 from ..checks.strategies import int_tensor, kernel_and_input
 
 
@@ -121,38 +121,32 @@ CPU_IMAGES = ((65536, 2), (2, 65536))
 CPU_BUDGET_S = 0.1
 
 
-def _one_product(student, case):
-    """Right values on three small images, and the tall and the wide image each done in little CPU
-    time: no Python loop over rows, columns or pixels."""
-    c_o, c_i = case["c_o"], case["c_i"]
-    K = case["K"]
-    counts = []
-    for h, w in ((2, 3), (7, 5), (12, 16)):
-        X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
-        c = {"X": X, "K": K}
-        r = ONE.run(student, c)
-        properties.check_result(ONE, r, c)
-        counts.append((h, w, r.ops))
-    if not case.get("large image"):
-        return
-    for h, w in CPU_IMAGES:
-        X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
-        c = {"X": X, "K": K}
-        r = ONE.run(student, c, measure_cpu=True)
-        properties.check_result(ONE, r, c)
-        if r.cpu is None or r.cpu <= CPU_BUDGET_S:
-            continue
-        # A hint only (the count comes from the student's process): where it grew, say so.
-        grew = ""
-        if len({n for _, _, n in counts}) != 1:
-            seen = ", ".join(f"{n} on a {h_}x{w_} image" for h_, w_, n in counts)
-            grew = f" (The worker also counted torch operations growing with the image: {seen}.)"
-        raise Mismatch(f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o} on a {h}x{w} "
-                       f"image: it took more than {CPU_BUDGET_S:g} s of CPU time (one matrix "
-                       f"product takes a few milliseconds; a Python loop over rows, columns or "
-                       f"pixels runs at least 65,536 times here). A 1x1 convolution is one "
-                       f"matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
-                       f"reshape back. No Python loop over rows, columns or pixels.{grew}")
+def _one_image(student, case, size, measure):
+    (h, w), c_i = size, case["c_i"]
+    X = (torch.arange(float(c_i * h * w), dtype=torch.float64).reshape(c_i, h, w) % 7) - 3
+    c = {"X": X, "K": case["K"]}
+    return ONE.run(student, c, measure_cpu=measure), lambda r: properties.check_result(ONE, r, c)
+
+
+def _too_slow(case, probe, counts):
+    (h, w), c_i, c_o = probe, case["c_i"], case["c_o"]
+    # A hint only (the count comes from the student's process): where it grew, say so.
+    grew = ""
+    if len({n for _, n in counts}) != 1:
+        seen = ", ".join(f"{n} on a {h_}x{w_} image" for (h_, w_), n in counts)
+        grew = f" (The worker also counted torch operations growing with the image: {seen}.)"
+    return (f"For corr2d_multi_in_out_1x1(X, K) with c_i={c_i}, c_o={c_o} on a {h}x{w} "
+            f"image: it took more than {CPU_BUDGET_S:g} s of CPU time (one matrix "
+            f"product takes a few milliseconds; a Python loop over rows, columns or "
+            f"pixels runs at least 65,536 times here). A 1x1 convolution is one "
+            f"matrix product: reshape X to (c_i, h*w) and K to (c_o, c_i), multiply, "
+            f"reshape back. No Python loop over rows, columns or pixels.{grew}")
+
+
+# Right values on three small images, and the tall and the wide image each done in little CPU
+# time: no Python loop over rows, columns or pixels.
+_one_product = properties.within_cpu_budget(_one_image, ((2, 3), (7, 5), (12, 16)), CPU_IMAGES,
+                                            CPU_BUDGET_S, _too_slow, flag="large image")
 
 
 @st.composite

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 
 from ..checks import properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
-from ..checks.oracle import bound
 from ..checks.strategies import as_pair, float_tensor, int_tensor, maybe_strided, pair_or_int
 
 _NO_AUTOGRAD = ("convolution", "unfold", "pool", "padding", "autograd")
@@ -102,7 +101,7 @@ def _conv_shapes(draw, bias=True, max_n=4, max_g=3, max_c=2, max_k=3, max_d=2, m
     k = (draw(st.integers(1, max_k)), draw(st.integers(1, max_k)))
     stride, padding, dilation = (draw(pair_or_int(1, max_s)), draw(pair_or_int(0, max_p)),
                                  draw(pair_or_int(1, max_d)))
-    s, p, d = as_pair(stride), as_pair(padding), as_pair(dilation)
+    p, d = as_pair(padding), as_pair(dilation)
     # The dilated kernel d*(k-1)+1 must fit the padded input: h + 2p >= it, and h >= 1.
     hw = tuple(max(1, d[i] * (k[i] - 1) + 1 - 2 * p[i]) + draw(st.integers(0, extra))
                for i in range(2))
@@ -224,34 +223,25 @@ _CPU_CASE = {"c_in": 1, "W": _probe((1, 1, 3, 3)) % 3 - 1,
 def _vectorised(call, what):
     """``call(student, case, n, h, w, measure_cpu) -> (Result, check)``: right values for every
     (N, H, W), and, for a case marked ``large``, each of ``CPU_PROBES`` within the CPU budget."""
-    def verify(student, case):
-        counts = []
-        for n, h, w in _SIZES:
-            r, check = call(student, case, n, h, w, False)
-            check(r)
-            counts.append((n, h, w, r.ops))
-        if not case.get("large"):
-            return
-        for n, h, w in CPU_PROBES:
-            r, check = call(student, _CPU_CASE, n, h, w, True)
-            check(r)
-            if r.cpu is None or r.cpu <= CPU_BUDGET_S:
-                continue
-            # A hint only (the count comes from the student's process): where it grew, say so.
-            grew = ""
-            if len({c for *_, c in counts}) != 1:
-                seen = ", ".join(f"{c} for N={n_}, {h_}x{w_}" for n_, h_, w_, c in counts)
-                grew = (f" (The worker also counted torch operations growing with the input: "
-                        f"{seen}.)")
-            # The reason on a line of its own, after the inputs (indented): not glued to the last.
-            raise Mismatch(f"For {what} with\n{show.indent(show.case(_CPU_CASE))}\non a batch of "
-                           f"{n} image(s) of {h}x{w}: it took more than {CPU_BUDGET_S:g} s "
-                           f"of CPU time (a vectorised answer takes milliseconds; a Python loop "
-                           f"over the images, rows or columns runs 65,536 times here). Vectorise: "
-                           f"gather the windows with slicing or as_strided and contract them with W in one "
-                           f"matmul/einsum; a loop over the kernel's k_h*k_w positions is fine, a "
-                           f"loop over images or pixels is not.{grew}")
-    return verify
+    def too_slow(case, probe, counts):
+        n, h, w = probe
+        # A hint only (the count comes from the student's process): where it grew, say so.
+        grew = ""
+        if len({c for _, c in counts}) != 1:
+            seen = ", ".join(f"{c} for N={n_}, {h_}x{w_}" for (n_, h_, w_), c in counts)
+            grew = (f" (The worker also counted torch operations growing with the input: "
+                    f"{seen}.)")
+        # The reason on a line of its own, after the inputs (indented): not glued to the last.
+        return (f"For {what} with\n{show.indent(show.case(_CPU_CASE))}\non a batch of "
+                f"{n} image(s) of {h}x{w}: it took more than {CPU_BUDGET_S:g} s "
+                f"of CPU time (a vectorised answer takes milliseconds; a Python loop "
+                f"over the images, rows or columns runs 65,536 times here). Vectorise: "
+                f"gather the windows with slicing or as_strided and contract them with W in one "
+                f"matmul/einsum; a loop over the kernel's k_h*k_w positions is fine, a "
+                f"loop over images or pixels is not.{grew}")
+    return properties.within_cpu_budget(
+        lambda student, case, size, measure: call(student, case, *size, measure),
+        _SIZES, CPU_PROBES, CPU_BUDGET_S, too_slow, probe_case=_CPU_CASE)
 
 
 def _op_case(c_in=2, c_out=2, groups=1, k=(3, 3), **kw):

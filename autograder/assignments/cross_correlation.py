@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ..checks import oracle, properties, reference, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
-from ..checks.strategies import float_tensor, int_tensor, kernel_and_input
+from ..checks.strategies import int_tensor, kernel_and_input
 
 # ---------------------------------------------------------------------------------------------
 # corr2d

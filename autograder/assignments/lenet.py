@@ -240,7 +240,7 @@ def _forward(student, case):
     net = build_module(spec())
     mine = list(net.parameters())
     if len(params) != len(mine) or any(p.shape != q.shape for p, q in zip(params, mine)):
-        raise ValuesWrong(f"lenet()'s parameters do not have the shapes of the book's LeNet.")
+        raise ValuesWrong("lenet()'s parameters do not have the shapes of the book's LeNet.")
     with torch.no_grad():
         for p, q in zip(mine, params):
             p.copy_(q)
@@ -277,33 +277,6 @@ lenet = Exercise("lenet", "LeNet: the network (卷积神经网络 LeNet)", (
 
 # ---------------------------------------------------------------------------------------------
 # evaluate_accuracy
-
-class _Lazy(tuple):
-    """Explicit examples made on first use: building them reads the digits (scikit-learn), which
-    importing the course (``python -m autograder ids``, collect) must not pay for."""
-
-    def __new__(cls, make):
-        self = super().__new__(cls)
-        self.make = make
-        return self
-
-    def _items(self):
-        if not hasattr(self, "_made"):
-            self._made = tuple(self.make())
-        return self._made
-
-    def __iter__(self):
-        return iter(self._items())
-
-    def __len__(self):
-        return len(self._items())
-
-    def __getitem__(self, i):
-        return self._items()[i]
-
-    def __bool__(self):
-        return True
-
 
 # The book's evaluate_accuracy (d2l's evaluate_accuracy_gpu without the device juggling): what
 # train_lenet is checked with in place of the student's.
@@ -402,12 +375,12 @@ def _acc_book():
 evaluate_accuracy = Exercise("evaluate_accuracy", "LeNet: accuracy on a data iterator", (
     Check("counts correct predictions", 2, "the share of examples whose largest score is the "
           "label, over all batches (the last batch is smaller)", _acc_values, None,
-          _Lazy(lambda: (_acc_book(),))),
+          lambda: (_acc_book(),)),
     Check("other nets and batches", 1, "the same on other networks and batch sizes, a batch of one "
-          "included", _acc_values, None, _Lazy(lambda: (_labelled(2, (7, 7, 7, 1), (1, 6, 3, 1)),
-                                                        _labelled(3, (20, 3), (19, 0))))),
+          "included", _acc_values, None, lambda: (_labelled(2, (7, 7, 7, 1), (1, 6, 3, 1)),
+                                                  _labelled(3, (20, 3), (19, 0)))),
     Check("a float, the net unchanged", 1, "returns a Python float in [0, 1] and leaves the "
-          "network's parameters as they were", _acc_kind, None, _Lazy(lambda: (_acc_book(),)),
+          "network's parameters as they were", _acc_kind, None, lambda: (_acc_book(),),
           needs_values=True),
 ), book_code=_BOOK_ACCURACY, forbidden=())
 
@@ -628,16 +601,16 @@ def _learn_case():
 train_lenet = Exercise("train_lenet", "LeNet: training (训练)", (
     Check("Xavier-uniform initialisation", 2, "every Conv2d and Linear weight is drawn from "
           "U(-a, a), a = sqrt(6 / (fan_in + fan_out)), before training", _xavier, None,
-          _Lazy(lambda: (_small_case(),))),
+          lambda: (_small_case(),)),
     Check("per-epoch records", 1, "returns one (train loss, train accuracy, test accuracy) per "
           "epoch, the last test accuracy that of the trained network", _per_epoch, None,
-          _Lazy(lambda: (_small_case(),))),
+          lambda: (_small_case(),)),
     Check("minibatch SGD on cross-entropy", 2.5, "from its own initialisation, the run equals "
           "minibatch SGD with the given lr on the mean cross-entropy, gradients zeroed every step",
-          _sgd, None, _Lazy(lambda: (_small_case(0.9), _small_case(0.3)))),
+          _sgd, None, lambda: (_small_case(0.9), _small_case(0.3))),
     Check("learns the digits", 2.5, f"after {LEARN_EPOCHS} epochs (lr {LEARN_LR}, batches of "
           f"{LEARN_BATCH}) the test accuracy is at least {LEARN_THRESHOLD}", _learns, None,
-          _Lazy(lambda: (_learn_case(),)), cpu_s=20.0),
+          lambda: (_learn_case(),), cpu_s=20.0),
 ), builds_on=(evaluate_accuracy,), forbidden=())
 
 ASSIGNMENT = Assignment("lenet", "LeNet (卷积神经网络 LeNet)", (lenet, evaluate_accuracy, train_lenet),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ..checks import oracle, properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
-from ..checks.strategies import as_pair, float_tensor, int_tensor, pad_stride_shapes, pair_or_int
+from ..checks.strategies import as_pair, pad_stride_shapes, pair_or_int
 
 # ---------------------------------------------------------------------------------------------
 # conv_output_shape

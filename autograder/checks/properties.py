@@ -548,3 +548,29 @@ def locality(task: Task, points: float) -> Check:
     return Check("locality", points,
                  "locality (局部性): an output depends only on the input pixels under its window",
                  verify, poke(), needs_values=True)
+
+
+def within_cpu_budget(run, sizes, probes, budget_s: float, too_slow, flag: str = "large",
+                      probe_case=None):
+    """A "vectorised" check's verify: ``run(student, case, size, measure_cpu) -> (Result,
+    check)``. Every one of ``sizes`` must give right values; for a case marked ``flag`` (one
+    explicit example, so the large inputs are asked once), each of ``probes`` must also take at
+    most ``budget_s`` of CPU time, measured by the grader from outside the worker (the operation
+    count the worker reports comes from the student's process, where code can fake it: it is only
+    a hint). Else ``too_slow(case, probe, counts)`` says why, ``counts`` being ``(size, ops)``
+    for each size. ``probe_case``: the case the probes run on (default: the example's)."""
+    def verify(student, case):
+        counts = []
+        for size in sizes:
+            r, check = run(student, case, size, False)
+            check(r)
+            counts.append((size, r.ops))
+        if not case.get(flag):
+            return
+        for probe in probes:
+            r, check = run(student, case if probe_case is None else probe_case, probe, True)
+            check(r)
+            if r.cpu is None or r.cpu <= budget_s:
+                continue
+            raise Mismatch(too_slow(case, probe, counts))
+    return verify

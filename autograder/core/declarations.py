@@ -6,6 +6,7 @@ This is the one place a course author touches to add or change an exercise (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 
@@ -21,10 +22,13 @@ class ValuesWrong(Mismatch):
 class Check:
     name: str                      # short, shown in every report ("values (small integers)")
     points: float
-    statement: str                      # the property in plain words
+    statement: str                 # the property in plain words
     verify: Callable               # verify(student, case) -> None, raises Mismatch
     cases: object = None           # a hypothesis strategy of cases, or None for explicit ones only
-    examples: tuple = ()           # explicit cases (the book's), tried first
+    # Explicit cases (the book's), tried first: a tuple, or a function that makes them, called
+    # once when the check first runs (cases that read data must not cost importing the course:
+    # ``python -m autograder ids``, collect).
+    examples: tuple | Callable = ()
     max_examples: int = 50
     # A property that can be judged only once the values are right (dtype, gradients, inputs
     # untouched, linearity, ...): where the values are wrong it says "not assessed" in one line
@@ -37,6 +41,11 @@ class Check:
     # (each with its share of the points), so a bug that shows only where one feature varies
     # loses only that part.
     split: bool = False
+
+    @cached_property
+    def explicit(self) -> tuple:
+        """The explicit cases, made on first use when ``examples`` is a function."""
+        return tuple(self.examples() if callable(self.examples) else self.examples)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import pickle
 
-import numpy as np
 import torch
 
 from .. import assignments

@@ -47,7 +47,7 @@ def part_of(exercise: Exercise, case) -> int:
 
 def _examples(check: Check) -> list:
     if check.cases is None:
-        return [streams.Example(case, None) for case in check.examples]
+        return [streams.Example(case, None) for case in check.explicit]
     return streams.stream(check)
 
 

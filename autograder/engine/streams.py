@@ -80,7 +80,7 @@ def stream(check: Check) -> list[Example]:
     made = _GENERATED.get(gkey)
     if made is None or made[0] is not check.cases:
         made = _GENERATED[gkey] = (check.cases, _generate(check.cases, hs))
-    examples = [Example(case, None) for case in check.examples] + made[1]
+    examples = [Example(case, None) for case in check.explicit] + made[1]
     _STREAMS[key] = (check, examples)
     return examples
 

@@ -24,71 +24,11 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..checks import properties, show
+from ..checks import oracle, properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..checks.strategies import as_pair, float_tensor, int_tensor, maybe_strided, pair_or_int
 
 _NO_AUTOGRAD = ("convolution", "unfold", "pool", "padding", "autograd")
-_PARAMS = ("stride", "padding", "dilation", "groups")
-
-
-def _f64(t):
-    return t.detach().to("cpu", torch.float64)
-
-
-def _kw(case):
-    return {k: case[k] for k in _PARAMS if k in case}
-
-
-# ---- the oracle and its error scales -----------------------------------------------------------
-
-def _conv(X, W, b=None, **kw):
-    return F.conv2d(_f64(X), _f64(W), None if b is None else _f64(b), **kw)
-
-
-def _conv_scale(case):
-    """(S, M): S = conv(|X|, |W|) + |b| for this output; M the largest value of the whole
-    correlation of |X| with the dilated |W| (every shift at which they overlap, stride 1): an FFT
-    computes all of those and keeps some, so its error follows them (the contract's M, generalised to
-    stride and dilation, where the kept outputs may all be windows over padding)."""
-    X, W, b = _f64(case["X"]).abs(), _f64(case["W"]).abs(), case.get("b")
-    b = None if b is None else _f64(b).abs()
-    kw = _kw(case)
-    S = F.conv2d(X, W, b, **kw)
-    p, d = as_pair(kw.get("padding", 0)), as_pair(kw.get("dilation", 1))
-    reach = tuple(p[i] + d[i] * (W.shape[2 + i] - 1) for i in range(2))
-    full = F.conv2d(X, W, b, **{**kw, "stride": 1, "padding": reach})
-    return S, (full.max() if full.numel() else None)
-
-
-def _conv_grad_parts(X, W, G, b_present, **kw):
-    """Gradients of sum(G * conv2d(X, W, b)) w.r.t. X, W (and b), in float64 by autograd."""
-    X, W, G = _f64(X).requires_grad_(True), _f64(W).requires_grad_(True), _f64(G)
-    b = torch.zeros(W.shape[0], dtype=torch.float64, requires_grad=True) if b_present else None
-    leaves = [X, W] + ([b] if b_present else [])
-    with torch.enable_grad():
-        return list(torch.autograd.grad(F.conv2d(X, W, b, **kw), leaves, G))
-
-
-def _conv_grads(case, G):
-    """(gradient, (S, M)) for X, W and b: S the same gradients of |X|, |W|, |G| (sums of
-    |products|), M the largest gradient w.r.t. the padded |X| (an FFT works on the padded image)
-    and, for W, sum|G| * max|X|, which bounds every shift of the correlation of X with G."""
-    kw = _kw(case)
-    has_b = "b" in case and case["b"] is not None
-    exact = _conv_grad_parts(case["X"], case["W"], G, has_b, **kw)
-    p = as_pair(kw.get("padding", 0))
-    aX = _f64(case["X"]).abs()
-    aXp = F.pad(aX, (p[1], p[1], p[0], p[0]))
-    absolute = _conv_grad_parts(aXp, case["W"].abs(), G.abs(), has_b, **{**kw, "padding": 0})
-    gXp = absolute[0]
-    inner = gXp[..., p[0]:gXp.shape[-2] - p[0], p[1]:gXp.shape[-1] - p[1]]
-    out = [(exact[0], (inner, gXp.max() if gXp.numel() else None)),
-           (exact[1], (absolute[1], G.abs().sum() * (aX.max() if aX.numel() else 0)))]
-    if has_b:
-        out.append((exact[2], (absolute[2], None)))
-    return out
-
 
 # ---- shapes: every legal combination -----------------------------------------------------------
 
@@ -133,32 +73,32 @@ _CONV_PLAIN = "stride 1, no padding, no dilation, one group, one image"
 # ---- hints: the usual mistakes ----------------------------------------------------------------
 
 def _with(case, **changes):
-    kw = {**_kw(case), **changes}
-    return _conv(case["X"], case["W"], case.get("b"), **kw)
+    kw = {**oracle.conv2d_params(case), **changes}
+    return oracle.conv2d(case["X"], case["W"], case.get("b"), **kw)
 
 
 def _dilated_input(case):
     """Dilation applied to the input (every d-th pixel of the padded X) instead of spreading the
     kernel's taps."""
     d, p = as_pair(case.get("dilation", 1)), as_pair(case.get("padding", 0))
-    Xp = F.pad(_f64(case["X"]), (p[1], p[1], p[0], p[0]))[..., ::d[0], ::d[1]]
-    return _conv(Xp, case["W"], case.get("b"), **{**_kw(case), "dilation": 1, "padding": 0})
+    Xp = F.pad(oracle.f64(case["X"]), (p[1], p[1], p[0], p[0]))[..., ::d[0], ::d[1]]
+    return oracle.conv2d(Xp, case["W"], case.get("b"), **{**oracle.conv2d_params(case), "dilation": 1, "padding": 0})
 
 
 def _groups_strided(case):
     """Group j given input channels j, j+g, j+2g, ... instead of the j-th contiguous block."""
     g = case.get("groups", 1)
-    X = _f64(case["X"])
+    X = oracle.f64(case["X"])
     c = X.shape[1]
     order = torch.arange(c).reshape(c // g, g).t().reshape(-1)
-    return _conv(X[:, order], case["W"], case.get("b"), **_kw(case))
+    return oracle.conv2d(X[:, order], case["W"], case.get("b"), **oracle.conv2d_params(case))
 
 
 _CONV_HINTS = (
     ("the kernel is flipped: conv2d is cross-correlation (互相关), as F.conv2d computes it.",
-     lambda c: _conv(c["X"], c["W"].flip(-1, -2), c.get("b"), **_kw(c))),
+     lambda c: oracle.conv2d(c["X"], c["W"].flip(-1, -2), c.get("b"), **oracle.conv2d_params(c))),
     ("the bias was not added (b has one value per output channel, added everywhere).",
-     lambda c: _conv(c["X"], c["W"], None, **_kw(c)) if c.get("b") is not None else None),
+     lambda c: oracle.conv2d(c["X"], c["W"], None, **oracle.conv2d_params(c)) if c.get("b") is not None else None),
     ("dilation seems to be applied to the input (every d-th pixel) instead of to the kernel: "
      "空洞卷积 spreads the kernel's taps d apart, W[..., a, b] meets X[..., i*s + a*d, j*s + b*d].",
      _dilated_input),
@@ -178,13 +118,13 @@ def _ctx(case, call="conv2d(X, W, b, stride, padding, dilation, groups)"):
 
 
 CONV = properties.Task("conv2d", "conv2d(X, W, b, stride, padding, dilation, groups)", _conv_shapes(),
-              oracle=lambda c: _conv(c["X"], c["W"], c["b"], **_kw(c)), error_scale=_conv_scale,
-              inputs=("X", "W", "b"), grads=("X", "W", "b"), grad_oracle=_conv_grads,
-              hints=_CONV_HINTS, kwarg_names=_PARAMS, oracle_name="torch's float64 F.conv2d")
+              oracle=lambda c: oracle.conv2d(c["X"], c["W"], c["b"], **oracle.conv2d_params(c)), error_scale=oracle.conv2d_scale,
+              inputs=("X", "W", "b"), grads=("X", "W", "b"), grad_oracle=oracle.conv2d_grads,
+              hints=_CONV_HINTS, kwarg_names=oracle.CONV2D_PARAMS, oracle_name="torch's float64 F.conv2d")
 CONV_NOBIAS = properties.Task("conv2d", "conv2d(X, W, stride=..., padding=..., dilation=..., groups=...)",
-                     _conv_shapes(bias=False), oracle=lambda c: _conv(c["X"], c["W"], **_kw(c)),
-                     error_scale=_conv_scale, inputs=("X", "W"), grads=("X", "W"),
-                     grad_oracle=_conv_grads, hints=_CONV_HINTS, kwarg_names=_PARAMS,
+                     _conv_shapes(bias=False), oracle=lambda c: oracle.conv2d(c["X"], c["W"], **oracle.conv2d_params(c)),
+                     error_scale=oracle.conv2d_scale, inputs=("X", "W"), grads=("X", "W"),
+                     grad_oracle=oracle.conv2d_grads, hints=_CONV_HINTS, kwarg_names=oracle.CONV2D_PARAMS,
                      oracle_name="torch's float64 F.conv2d")
 
 # ---- vectorised: no Python loop over images, rows or columns ---------------------------------
@@ -261,7 +201,7 @@ def _conv_call(student, case, n, h, w, measure):
     # turn: on 65,536 images, working those out again for each student was most of the cost.
     c = properties.memo(case, f"_conv_input_{n}x{h}x{w}", lambda: {
         "X": _probe((n, case["c_in"], h, w)), "W": case["W"], "b": case["b"],
-        **{k: case[k] for k in _PARAMS if k in case}})
+        **oracle.conv2d_params(case)})
     r = CONV.run(student, c, measure_cpu=measure)
     return r, lambda r: properties.check_result(CONV, r, c)
 
@@ -322,30 +262,30 @@ def _backward_case(draw, values="int"):
         dtype = draw(st.sampled_from([torch.float32, torch.float64]))
         X, W = draw(float_tensor(shapes[0], dtype)), draw(float_tensor(shapes[1], dtype))
         X, W = maybe_strided(draw, X), maybe_strided(draw, W)
-    out = tuple(_conv(X, W, **kw).shape)
+    out = tuple(oracle.conv2d(X, W, **kw).shape)
     dY = draw(int_tensor(out) if values == "int" else float_tensor(out, dtype, scale=1.0))
     return {"dY": dY.to(dtype), "X": X, "W": W, **kw}
 
 
 def _bw_expected(case):
     def compute():
-        gX, gW, gb = _conv_grad_parts(case["X"], case["W"], case["dY"], True, **_kw(case))
-        scales = _conv_grads({"X": case["X"], "W": case["W"], "b": torch.zeros(1), **_kw(case)},
-                             _f64(case["dY"]))
+        gX, gW, gb = oracle.conv2d_grad_parts(case["X"], case["W"], case["dY"], True, **oracle.conv2d_params(case))
+        scales = oracle.conv2d_grads({"X": case["X"], "W": case["W"], "b": torch.zeros(1), **oracle.conv2d_params(case)},
+                             oracle.f64(case["dY"]))
         return [(gX, scales[0][1]), (gW, scales[1][1]),
-                (gb, (_f64(case["dY"]).abs().sum((0, 2, 3)), None))]
+                (gb, (oracle.f64(case["dY"]).abs().sum((0, 2, 3)), None))]
     return properties.memo(case, "_bw", compute)
 
 
 def _bw_hints(which):
     """The usual mistakes, as the answer each would give for dX, dW or db."""
     def grads(case, **kw):
-        return _conv_grad_parts(case["X"], case["W"], case["dY"], True, **{**_kw(case), **kw})
+        return oracle.conv2d_grad_parts(case["X"], case["W"], case["dY"], True, **{**oracle.conv2d_params(case), **kw})
 
     def uncropped(case):
         p = as_pair(case.get("padding", 0))
-        Xp = F.pad(_f64(case["X"]), (p[1], p[1], p[0], p[0]))
-        return _conv_grad_parts(Xp, case["W"], case["dY"], False, **{**_kw(case), "padding": 0})[0]
+        Xp = F.pad(oracle.f64(case["X"]), (p[1], p[1], p[0], p[0]))
+        return oracle.conv2d_grad_parts(Xp, case["W"], case["dY"], False, **{**oracle.conv2d_params(case), "padding": 0})[0]
 
     hints = {
         "dX": (("dX has the padded shape: crop the padding back off dX (dX = dXp[..., p:-p, p:-p]).",
@@ -353,16 +293,16 @@ def _bw_hints(which):
                ("dX looks computed with the kernel not flipped: dX is a full correlation of dY with "
                 "the flipped kernel (转置卷积), or equivalently each tap W[a, b] scatters dY back to "
                 "X[i*s + a*d, j*s + b*d].",
-                lambda c: _conv_grad_parts(c["X"], c["W"].flip(-1, -2), c["dY"], True,
-                                           **_kw(c))[0])),
+                lambda c: oracle.conv2d_grad_parts(c["X"], c["W"].flip(-1, -2), c["dY"], True,
+                                           **oracle.conv2d_params(c))[0])),
         "dW": (("dW looks averaged over the batch: the loss sums over the batch, so dW sums too.",
                 lambda c: grads(c)[1] / c["X"].shape[0]),
                ("dW looks flipped: dW[o, c, a, b] = sum over n, i, j of dY[n, o, i, j] * "
                 "X[n, c, i*s + a*d, j*s + b*d].", lambda c: grads(c)[1].flip(-1, -2))),
         "db": (("db is missing the batch sum: db[o] = dY[:, o].sum() over N, H and W.",
-                lambda c: _f64(c["dY"])[0].sum((1, 2))),
+                lambda c: oracle.f64(c["dY"])[0].sum((1, 2))),
                ("db looks averaged instead of summed.",
-                lambda c: _f64(c["dY"]).mean((0, 2, 3)))),
+                lambda c: oracle.f64(c["dY"]).mean((0, 2, 3)))),
     }
     return hints[which]
 
@@ -377,12 +317,12 @@ def _bw_dx_stride_hint(case):
     if s == (1, 1):
         return None
     # the student's dX when dY is spread as if it were the stride-1 output's top-left block
-    X, W, dY = _f64(case["X"]), _f64(case["W"]), _f64(case["dY"])
-    kw = {**_kw(case), "stride": 1}
-    full = _conv(X, W, **kw)
+    X, W, dY = oracle.f64(case["X"]), oracle.f64(case["W"]), oracle.f64(case["dY"])
+    kw = {**oracle.conv2d_params(case), "stride": 1}
+    full = oracle.conv2d(X, W, **kw)
     G = torch.zeros_like(full)
     G[..., :dY.shape[-2], :dY.shape[-1]] = dY
-    return _conv_grad_parts(X, W, G, False, **kw)[0]
+    return oracle.conv2d_grad_parts(X, W, G, False, **kw)[0]
 
 
 _BW_HINTS = {"dX": _bw_hints("dX") + ((_STRIDE_HINT, _bw_dx_stride_hint),),
@@ -392,7 +332,7 @@ _BW_CALL = "conv2d_backward(dY, X, W, stride, padding, dilation, groups)"
 
 
 def _bw_run(student, case, **extra):
-    return student.call("conv2d_backward", case["dY"], case["X"], case["W"], **_kw(case), **extra)
+    return student.call("conv2d_backward", case["dY"], case["X"], case["W"], **oracle.conv2d_params(case), **extra)
 
 
 def _three(r, ctx, names=("dX", "dW", "db")):
@@ -448,8 +388,8 @@ def _bw_dtype_case(draw):
 def _bw_op_call(student, case, n, h, w, measure):
     def build():
         X = _probe((n, case["c_in"], h, w))
-        kw = {k: case[k] for k in _PARAMS if k in case}
-        dY = _probe(tuple(_conv(X, case["W"], **kw).shape)) % 3 - 1
+        kw = oracle.conv2d_params(case)
+        dY = _probe(tuple(oracle.conv2d(X, case["W"], **kw).shape)) % 3 - 1
         return {"dY": dY, "X": X, "W": case["W"], **kw}
     c = properties.memo(case, f"_backward_input_{n}x{h}x{w}", build)     # as in _conv_call
     return _bw_run(student, c, measure_cpu=measure), lambda r: _bw_check(c, r)
@@ -508,18 +448,18 @@ def _pool_case(draw, values="int"):
     if values != "int":
         X = maybe_strided(draw, X)
     case = {"X": X, "pool_size": k, "stride": stride, "padding": padding}
-    out = tuple(F.max_pool2d(_f64(X), **_pool_kw(case)).shape)
+    out = tuple(F.max_pool2d(oracle.f64(X), **_pool_kw(case)).shape)
     dY = draw(int_tensor(out) if values == "int" else float_tensor(out, dtype, scale=1.0))
     return {"dY": dY.to(dtype), **case}
 
 
 def _pool_expected(case):
     def compute():
-        X = _f64(case["X"]).requires_grad_(True)
+        X = oracle.f64(case["X"]).requires_grad_(True)
         with torch.enable_grad():
-            (g,) = torch.autograd.grad(F.max_pool2d(X, **_pool_kw(case)), X, _f64(case["dY"]))
+            (g,) = torch.autograd.grad(F.max_pool2d(X, **_pool_kw(case)), X, oracle.f64(case["dY"]))
             (a,) = torch.autograd.grad(F.max_pool2d(X, **_pool_kw(case)), X,
-                                       _f64(case["dY"]).abs())
+                                       oracle.f64(case["dY"]).abs())
         return g, a
     return properties.memo(case, "_pool", compute)
 
@@ -531,11 +471,11 @@ def _pool_run(student, case, **extra):
 
 def _pool_hints():
     def averaged(c):
-        X = _f64(c["X"]).requires_grad_(True)
+        X = oracle.f64(c["X"]).requires_grad_(True)
         kw = _pool_kw(c)
         with torch.enable_grad():
             (g,) = torch.autograd.grad(F.avg_pool2d(X, count_include_pad=True, **kw), X,
-                                       _f64(c["dY"]))
+                                       oracle.f64(c["dY"]))
         return g
     return (("dX spreads dY over the whole window (average pooling's gradient): max pooling "
              "routes each dY entirely to the window's maximum (其余位置梯度为 0).", averaged),)

@@ -26,57 +26,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import show
+from ..checks import modules, show
+# The notebook imports load_digits_28 from here (its data, as the book's chapter has its own).
+from ..checks.data import N_TRAIN, batches, digits_28, load_digits_28  # noqa: F401
 from ..core.declarations import Assignment, Check, Exercise, Mismatch, ValuesWrong
 from ..worker.execute import build_module
-
-# ---------------------------------------------------------------------------------------------
-# The data: scikit-learn's 8x8 digits (1,797 images, shipped inside the package) scaled to 28x28.
-
-N_TRAIN = 1500            # the rest (297) is the test set
-SPLIT_SEED = 0            # the fixed permutation that splits train from test
-# Pixels are standardised over the whole set, then scaled by 3. Measured (NOTES in
-# docs/CONTRACT.md): with pixels in [0, 1] (or standardised to std 1) plain SGD keeps the book's
-# sigmoid LeNet on its plateau (chance accuracy) for 30 epochs on most seeds; with std 3 every
-# seed tried leaves it within 4-7 epochs.
-PIXEL_STD = 3.0
-
-
-@lru_cache(maxsize=1)
-def _digits():
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    X = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16.0
-    X = F.interpolate(X, size=(28, 28), mode="bilinear", align_corners=False)
-    X = (X - X.mean()) / X.std() * PIXEL_STD
-    y = torch.tensor(d.target, dtype=torch.int64)
-    perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(SPLIT_SEED))
-    return X[perm].contiguous(), y[perm].contiguous()
-
-
-def digits_28():
-    """``(X_train, y_train, X_test, y_test)``: (1500, 1, 28, 28) and (297, 1, 28, 28) float32
-    images, int64 labels 0-9; the same split on every machine."""
-    X, y = _digits()
-    return X[:N_TRAIN].clone(), y[:N_TRAIN].clone(), X[N_TRAIN:].clone(), y[N_TRAIN:].clone()
-
-
-def batches(X, y, batch_size: int) -> list:
-    """A list of ``(X, y)`` minibatches in order (the last may be smaller): a data iterator."""
-    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
-
-
-def load_digits_28(batch_size: int = 32, shuffle: bool = True):
-    """``(train_iter, test_iter)``: ``DataLoader``s over the digits, as the book's
-    ``load_data_fashion_mnist(batch_size)``. The training set is reshuffled every epoch by a
-    generator with a fixed seed, so a run is the same every time."""
-    from torch.utils.data import DataLoader, TensorDataset
-    Xtr, ytr, Xte, yte = digits_28()
-    train = DataLoader(TensorDataset(Xtr, ytr), batch_size=batch_size, shuffle=shuffle,
-                       generator=torch.Generator().manual_seed(SPLIT_SEED))
-    test = DataLoader(TensorDataset(Xte, yte), batch_size=batch_size, shuffle=False)
-    return train, test
-
 
 # ---------------------------------------------------------------------------------------------
 # The book's LeNet, as data: what the kit builds (in the worker and here) and compares with.
@@ -149,10 +103,6 @@ def _lenet(student, n: int = 2, trace: bool = False):
     return d, (m.results[0] if trace else None), X
 
 
-def _layers_text(children) -> str:
-    return ", ".join(c.get("class", "?") for c in children) or "(no layers)"
-
-
 def _types(student, case):
     d, _, _ = _lenet(student)
     if d.get("class") != "Sequential":
@@ -172,7 +122,7 @@ def _types(student, case):
             hint = "\nHint: LeNet pools with nn.AvgPool2d (average pooling, 平均汇聚), not max pooling."
         elif "Flatten" not in got:
             hint = "\nHint: put nn.Flatten() between the last pooling layer and the first nn.Linear."
-        raise ValuesWrong(f"the layers of lenet(), in order, are\n    {_layers_text(children)}\n"
+        raise ValuesWrong(f"the layers of lenet(), in order, are\n    {modules.layers_text(children)}\n"
                           f"expected\n    {', '.join(TYPES)}{hint}")
 
 
@@ -236,7 +186,7 @@ def _forward(student, case):
         raise ValuesWrong(f"lenet()(X) for X of shape ({n}, 1, 28, 28) returned {shape}, "
                           f"expected ({n}, 10): one score (logit) per class.")
     # The book's LeNet with the student's own parameters, in order, must give the same scores.
-    params = [t for c in _flat(d) for t in c["params"].values()]
+    params = modules.parameters(d)
     net = build_module(spec())
     mine = list(net.parameters())
     if len(params) != len(mine) or any(p.shape != q.shape for p, q in zip(params, mine)):
@@ -248,14 +198,6 @@ def _forward(student, case):
     if not torch.allclose(out.float(), want, rtol=1e-4, atol=1e-5):
         raise ValuesWrong(f"lenet()(X) differs from the book's LeNet with the same parameters "
                           f"(largest difference {(out.float() - want).abs().max().item():.3g}).")
-
-
-def _flat(d):
-    out = []
-    for c in d.get("children", []):
-        out.append(c)
-        out.extend(_flat(c))
-    return out
 
 
 _N = ({"N": 1}, {"N": 3})
@@ -363,7 +305,7 @@ def _acc_kind(student, case):
         raise Mismatch(f"{ctx}\nit returned {r.value}, not a number in [0, 1].")
     after = (r.nets or {}).get("0")
     before = state_of(case["_seed"])
-    got = [t for c in _flat(after or {}) for t in c.get("params", {}).values()]
+    got = modules.parameters(after or {})
     if len(got) != len(before) or any(not torch.equal(a, b) for a, b in zip(got, before.values())):
         raise Mismatch(f"{ctx}\nthe network's parameters changed: evaluating must not train "
                        f"(no optimiser step, no in-place change of the weights).")
@@ -415,12 +357,6 @@ def _train_call(student, case, epochs, lr, return_nets=True):
                         seed=case["_seed"])
 
 
-def _weights(desc) -> list:
-    """(index, class, weight) of every Conv2d and Linear of a described net, in order."""
-    return [(i, c["class"], c["params"].get("weight")) for i, c in enumerate(desc.get("children", []))
-            if c["class"] in ("Conv2d", "Linear")]
-
-
 def _xavier(student, case):
     r = _train_call(student, case, 0, LEARN_LR)
     ctx = "For train_lenet(net, train_iter, test_iter, num_epochs=0, lr=0.9) on the kit's LeNet:"
@@ -429,7 +365,7 @@ def _xavier(student, case):
         raise ValuesWrong(f"{ctx}\nthe network could not be read back after the call.")
     before = state_of(case["_net_seed"])
     problems = []
-    for i, cls, w in _weights(after):
+    for i, cls, w in modules.weights(after):
         if w is None:
             continue
         fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
@@ -471,7 +407,7 @@ def _records(value, epochs):
 
 
 def _evaluate(desc, data) -> float:
-    params = [t for c in _flat(desc) for t in c.get("params", {}).values()]
+    params = modules.parameters(desc)
     net = build_module(spec())
     with torch.no_grad():
         for p, q in zip(net.parameters(), params):
@@ -535,7 +471,7 @@ def kit_train(state: dict, train, test, epochs: int, lr: float):
 
 def _state_from(desc) -> dict:
     net = build_module(spec())
-    params = [t for c in _flat(desc) for t in c.get("params", {}).values()]
+    params = modules.parameters(desc)
     keys = [k for k, _ in net.named_parameters()]
     return dict(zip(keys, params))
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..checks import properties, show
+from ..checks import oracle, properties, show
 from ..core.declarations import Assignment, Check, Exercise, Mismatch
 from ..core.outcomes import StudentRaised
 from ..checks.strategies import as_pair, float_tensor, kernel_and_input, maybe_strided, pair_or_int
@@ -24,10 +24,6 @@ from ..checks.strategies import as_pair, float_tensor, kernel_and_input, maybe_s
 MODES = ("max", "avg")
 
 # ---- the oracle --------------------------------------------------------------------------------
-
-
-def _f64(t):
-    return t.detach().to("cpu", torch.float64)
 
 
 def _stride_arg(case):
@@ -69,17 +65,17 @@ def _expected(case):
 
 def _scale(case):
     X, k, p, s, m = _args(case)
-    return pool(_f64(X).abs(), k, p, s, m)
+    return pool(oracle.f64(X).abs(), k, p, s, m)
 
 
 def _grads(case, G):
     """The gradient w.r.t. X by float64 autograd of the oracle, and its scale: the same routing
     (max: to each window's maximum; avg: 1/window size to each element) of |G|."""
     X, k, p, s, m = _args(case)
-    X = _f64(X).requires_grad_(True)
+    X = oracle.f64(X).requires_grad_(True)
     with torch.enable_grad():
-        (g,) = torch.autograd.grad(pool(X, k, p, s, m), X, _f64(G))
-        (a,) = torch.autograd.grad(pool(X, k, p, s, m), X, _f64(G).abs())
+        (g,) = torch.autograd.grad(pool(X, k, p, s, m), X, oracle.f64(G))
+        (a,) = torch.autograd.grad(pool(X, k, p, s, m), X, oracle.f64(G).abs())
     return ((g, a),)
 
 
@@ -166,7 +162,7 @@ def _zero_padded_max(c):
     p = as_pair(c.get("padding", 0))
     if _mode(c) != "max" or p == (0, 0):
         return None
-    Xp = F.pad(_f64(c["X"]), (p[1], p[1], p[0], p[0]))
+    Xp = F.pad(oracle.f64(c["X"]), (p[1], p[1], p[0], p[0]))
     return pool(Xp, c["pool_size"], 0, _stride(c), "max")
 
 

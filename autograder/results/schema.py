@@ -10,139 +10,59 @@ from functools import lru_cache
 
 import jsonschema
 
-_STATUS = ["passed", "failed"]
-_FORMATS = ["text", "md", "html", "simple_format", "ansi"]
-_VISIBILITY = ["hidden", "after_due_date", "after_published", "visible"]
+from ..core.settings import VISIBILITIES
+
+_POINTS = {"type": "number", "minimum": 0}
+_TEXT = {"type": "string"}
+_FORMAT = {"enum": ["text", "md", "html", "simple_format", "ansi"]}    # Gradescope's
+_VISIBILITY = {"enum": list(VISIBILITIES)}
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "convkit/results.schema.json",
     "title": "convkit results.json",
-    "description": "What grading one submission writes: Gradescope's results.json format (docs/CONTRACT.md). One test per check, or per part of a split check, named '<exercise>: <check>' and tagged [exercise, check]; summing an exercise's tests gives its score.",
+    "description": "What grading one submission writes: Gradescope's results.json format "
+                   "(docs/CONTRACT.md). One test per check, or per part of a split check, named "
+                   "'<exercise>: <check>' and tagged [exercise, check]; summing an exercise's "
+                   "tests gives its score.",
     "type": "object",
-    "required": [
-        "score",
-        "max_score",
-        "tests"
-    ],
+    "required": ["score", "max_score", "tests"],
     "properties": {
-        "score": {
-            "type": "number",
-            "minimum": 0
-        },
-        "max_score": {
-            "type": "number",
-            "minimum": 0
-        },
-        "output": {
-            "type": "string"
-        },
-        "output_format": {
-            "enum": _FORMATS
-        },
-        "execution_time": {
-            "type": "number",
-            "minimum": 0
-        },
-        "visibility": {
-            "enum": [
-                "hidden",
-                "after_due_date",
-                "after_published",
-                "visible"
-            ]
-        },
-        "stdout_visibility": {
-            "enum": [
-                "hidden",
-                "after_due_date",
-                "after_published",
-                "visible"
-            ]
-        },
+        "score": _POINTS,
+        "max_score": _POINTS,
+        "output": _TEXT,
+        "output_format": _FORMAT,
+        "test_output_format": _FORMAT,
+        "execution_time": _POINTS,
+        "visibility": _VISIBILITY,
+        "stdout_visibility": _VISIBILITY,
         "extra_data": {
             "type": "object",
             "properties": {
-                "student_code_seconds": {
-                    "type": "number",
-                    "minimum": 0
-                },
-                "called": {
-                    "type": "object",
-                    "additionalProperties": {
-                        "type": "array",
-                        "items": {
-                            "type": "string"
-                        }
-                    }
-                }
-            }
+                "student_code_seconds": _POINTS,
+                # What each exercise's code called: torch functions, for the class report.
+                "called": {"type": "object",
+                           "additionalProperties": {"type": "array", "items": _TEXT}},
+            },
         },
         "tests": {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": [
-                    "name",
-                    "score",
-                    "max_score",
-                    "status",
-                    "output",
-                    "tags"
-                ],
+                "required": ["name", "score", "max_score", "status", "output", "tags"],
                 "properties": {
-                    "name": {
-                        "type": "string",
-                        "minLength": 1
-                    },
-                    "score": {
-                        "type": "number",
-                        "minimum": 0
-                    },
-                    "max_score": {
-                        "type": "number",
-                        "minimum": 0
-                    },
-                    "status": {
-                        "enum": [
-                            "passed",
-                            "failed"
-                        ]
-                    },
-                    "output": {
-                        "type": "string"
-                    },
-                    "output_format": {
-                        "enum": [
-                            "text",
-                            "md",
-                            "html",
-                            "simple_format",
-                            "ansi"
-                        ]
-                    },
-                    "tags": {
-                        "type": "array",
-                        "items": {
-                            "type": "string"
-                        },
-                        "minItems": 1
-                    },
-                    "visibility": {
-                        "enum": [
-                            "hidden",
-                            "after_due_date",
-                            "after_published",
-                            "visible"
-                        ]
-                    }
-                }
-            }
+                    "name": {"type": "string", "minLength": 1},
+                    "score": _POINTS,
+                    "max_score": _POINTS,
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": _TEXT,
+                    "output_format": _FORMAT,
+                    "tags": {"type": "array", "items": _TEXT, "minItems": 1},
+                    "visibility": _VISIBILITY,
+                },
+            },
         },
-        "test_output_format": {
-            "enum": _FORMATS
-        }
-    }
+    },
 }
 
 

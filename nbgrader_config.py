@@ -47,7 +47,44 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning"
 
-# Execution limits at validate/autograde time: a graded cell runs the hypothesis checks of one
+# One grader: `nbgrader autograde` grades with the kit's sandboxed engine, the one `make grade`
+# runs, in place of nbgrader's Execute (which would run each student's notebook, "Try it" cells
+# included, in a plain Jupyter kernel beside the graded cells). The kit's step writes each graded
+# cell's points and per-check feedback into the autograded notebook; nbgrader's own steps then
+# save the grades, apply the late penalty and check the cells, as they always do. An assignment
+# the kit does not declare still runs in nbgrader's Execute.
+c.Autograde.autograde_preprocessors = [
+    "autograder.integrations.nbgrader.autograde.GradeWithConvkit",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Feedback pages leave out hidden checks' details until c.Convkit.released names the assignment.
+c.GenerateFeedback.preprocessors = [
+    "autograder.integrations.nbgrader.autograde.HideUnreleased",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# The kit's settings for this course (autograder/core/settings.py), read by `make grade` and by
+# `nbgrader autograde` alike; command-line flags of `python -m autograder class` override them.
+# c.Convkit.isolation = "auto"        # sandbox (bubblewrap), process, or auto
+# c.Convkit.jobs = 0                  # make grade's parallel workers; 0: one per CPU
+# c.Convkit.released = []             # assignments whose hidden checks students may now see
+# Late submissions: due dates (or nbgrader's own, `nbgrader db assignment add A --duedate=...`),
+# extensions in hours per student, and the penalty (nbgrader's plugin interface).
+# c.Convkit.due_dates = {"cross_correlation": "2026-10-05 23:59:00 +08:00"}
+# c.Convkit.extensions = {"cross_correlation": {"ada": 48}}
+# c.AssignLatePenalties.plugin_class = "autograder.results.late.LatePenalty"
+# c.LatePenalty.per_day = 0.1         # of the score, per started day late
+# c.LatePenalty.max_fraction = 0.5    # at most this much of the score
+# c.LatePenalty.grace_minutes = 10
+
+# Execution limits where nbgrader's Execute still runs a kernel (`nbgrader validate`, an
+# assignment the kit does not declare): a graded cell runs the hypothesis checks of one
 # exercise, which takes seconds; 120 s per cell leaves room on slow machines.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True

@@ -55,7 +55,7 @@ def _args(course, **kw):
 
 
 def _csv(course: Path) -> dict:
-    with open(course / "grades.csv", newline="") as f:
+    with open(course / "convkit" / "grades.csv", newline="") as f:
         return {r["student_id"]: r for r in csv.DictReader(f)}
 
 
@@ -65,13 +65,14 @@ def _cli(*argv, timeout=300):
 
 
 def _sentinels(course: Path) -> None:
-    (course / "grades.csv").write_text(SENTINEL_CSV)
-    (course / "class_report.html").write_text(SENTINEL_HTML)
+    (course / "convkit").mkdir(exist_ok=True)
+    (course / "convkit" / "grades.csv").write_text(SENTINEL_CSV)
+    (course / "convkit" / "class_report.html").write_text(SENTINEL_HTML)
 
 
 def _untouched(course: Path) -> bool:
-    return ((course / "grades.csv").read_text() == SENTINEL_CSV
-            and (course / "class_report.html").read_text() == SENTINEL_HTML)
+    return ((course / "convkit" / "grades.csv").read_text() == SENTINEL_CSV
+            and (course / "convkit" / "class_report.html").read_text() == SENTINEL_HTML)
 
 
 def _report_cell(html: str, student: str, column: int) -> str:
@@ -97,7 +98,7 @@ def merged(tmp_path_factory):
     _submit(course, "dee", a, None)          # a newcomer, for a only
     second = main(_args(course, assignment=[a]))
     return SimpleNamespace(path=course, a=a, b=b, first=first, second=second, csv1=csv1,
-                           csv2=_csv(course), html=(course / "class_report.html").read_text())
+                           csv2=_csv(course), html=(course / "convkit" / "class_report.html").read_text())
 
 
 def test_partial_run_keeps_every_other_assignment_and_student(merged):
@@ -134,7 +135,7 @@ def test_missing_submission_is_blank_not_zero(merged):
     from autograder.reports import classreport
     from autograder.submission.course import Job
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
-    stats = classreport.stats(classreport.collect(merged.path, jobs, ids))
+    stats = classreport.stats(classreport.collect(merged.path / "convkit", jobs, ids))
     assert stats[b]["n"] == 2 and stats[b]["missing"] == 2 and stats[b]["mean"] == _known()[b].points
 
 
@@ -215,13 +216,13 @@ def test_submitted_but_not_graded_is_not_graded_not_missing(merged, tmp_path):
     _submit(course, "bob", merged.a, None)
     jobs, _ = discover(course, None, set(_known()))
     ids = _known_order(merged)
-    data = classreport.collect(course, jobs, ids)
+    data = classreport.collect(course / "convkit", jobs, ids)
     assert classreport.status(data, "bob", merged.a) == "not graded"
     assert classreport.status(data, "dee", merged.b) == "missing"
     assert classreport.status(data, "ada", merged.a) == "graded"
-    classreport.write_all(course, data)
+    classreport.write_all(course / "convkit", data)
     assert _csv(course)["bob"][merged.a] == ""
-    html = (course / "class_report.html").read_text()
+    html = (course / "convkit" / "class_report.html").read_text()
     assert _report_cell(html, "bob", ids.index(merged.a)) == "not graded"
 
 
@@ -232,7 +233,7 @@ def test_failure_signatures_group_students_who_share_a_bug(merged):
     from autograder.submission.course import Job
     a, b = merged.a, merged.b
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
-    data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
+    data = classreport.collect(merged.path / "convkit", jobs, list(_known_order(merged)))
     groups = classreport.signatures(data, a)
     assert [g["students"] for g in groups] == [["cy", "dee"]]
     (names, msg), = groups[0]["findings"]
@@ -246,7 +247,7 @@ def test_heatmap_rows_cover_the_class_and_show_missing_as_missing(merged):
     from autograder.submission.course import Job
     a, b = merged.a, merged.b
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
-    data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
+    data = classreport.collect(merged.path / "convkit", jobs, list(_known_order(merged)))
     rows, cols, matrix = classreport.heatmap_matrix(data, a)
     assert rows[0] == "ada" and rows[-1] == "bob" and sorted(rows) == ["ada", "bob", "cy", "dee"]
     assert {ex for ex, _ in cols} == {e.name for e in _known()[a].exercises}
@@ -267,7 +268,7 @@ def test_plots_are_drawn_once_and_again_only_for_changed_results(merged, tmp_pat
     from autograder.submission.course import Job
     a, b = merged.a, merged.b
     jobs = [Job(s, x, "") for s, x in (("ada", a), ("ada", b), ("bob", b), ("cy", a), ("dee", a))]
-    data = classreport.collect(merged.path, jobs, list(_known_order(merged)))
+    data = classreport.collect(merged.path / "convkit", jobs, list(_known_order(merged)))
     drawn = []
     for name in ("_plot_png", "_heatmap_png"):
         real = getattr(classreport, name)
@@ -289,7 +290,7 @@ def test_plots_are_drawn_once_and_again_only_for_changed_results(merged, tmp_pat
     assert sorted(drawn) == [("_heatmap_png", a), ("_plot_png", a)]
     third.prune()
     assert len(list(cache.folder.iterdir())) == 4       # a's old plots gone, b's kept
-    assert (merged.path / classreport.PLOT_CACHE).is_dir()   # the class run keeps one
+    assert (merged.path / "convkit" / classreport.PLOT_CACHE).is_dir()   # the class run keeps one
 
 
 def test_histograms_bin_whole_points():

@@ -70,7 +70,7 @@ def _write_course(course: Path) -> None:
     (sub / "eve" / CC).mkdir(parents=True)        # empty submission
     (sub / "ada" / "not_an_assignment").mkdir(parents=True)         # unknown folder
     (sub / "ada" / "not_an_assignment" / "x.py").write_text("pass\n")
-    # nbgrader's own files in the output folders must survive.
+    # nbgrader's own files in its folders must survive (the kit writes to COURSE/convkit/).
     keep = course / "autograded" / "ada" / CC
     keep.mkdir(parents=True)
     (keep / f"{CC}.ipynb").write_text("{}")
@@ -84,7 +84,7 @@ def _args(course, **kw):
 
 
 def _results(course, student):
-    return json.loads((course / "autograded" / student / CC / "results.json").read_text())
+    return json.loads((course / "convkit" / "autograded" / student / CC / "results.json").read_text())
 
 
 def _ex(results, name):
@@ -101,7 +101,8 @@ def course(tmp_path_factory):
     _write_course(course)
     t0 = time.monotonic()
     summary = run_class(course, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
-    return SimpleNamespace(path=course, summary=summary, seconds=time.monotonic() - t0)
+    return SimpleNamespace(path=course, out=course / "convkit", summary=summary,
+                           seconds=time.monotonic() - t0)
 
 
 def test_cli_class_command(tmp_path):
@@ -117,7 +118,9 @@ def test_cli_class_command(tmp_path):
     assert "not a known assignment" in proc.stdout
     for f in ("grades.csv", "class_report.html", f"autograded/eve/{CC}/results.json",
               f"feedback/eve/{CC}/feedback.html"):
-        assert (tmp_path / f).is_file(), f
+        assert (tmp_path / "convkit" / f).is_file(), f
+    # nothing in nbgrader's own folders
+    assert not (tmp_path / "autograded").exists() and not (tmp_path / "feedback").exists()
     assert _results(tmp_path, "eve")["score"] == 0
     proc = subprocess.run([sys.executable, "-m", "autograder", "class", str(tmp_path / "nope")],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
@@ -147,8 +150,8 @@ def test_run_completes_and_reports(course):
 
 def test_results_json_per_submission(course):
     from autograder.results.schema import validate
-    c = course.path
-    written = sorted(c.glob("autograded/*/*/results.json"))
+    c, o = course.path, course.out
+    written = sorted(o.glob("autograded/*/*/results.json"))
     assert len(written) == 5
     for p in written:       # every one meets results.json's schema, the failed grading's too
         validate(json.loads(p.read_text()))
@@ -172,25 +175,25 @@ def test_grading_failure_is_recorded_and_others_complete(course):
     assert dan["score"] == 0
     assert {t["tags"][0] for t in dan["tests"]} == {"corr2d", "Conv2D", "learn_kernel"}
     assert "could not grade" in dan["output"]
-    rec = json.loads((c / "autograded" / "dan" / CC / "convkit.json").read_text())
+    rec = json.loads((course.out / "autograded" / "dan" / CC / "convkit.json").read_text())
     assert rec["status"] == "error" and "FileNotFoundError" in rec["error"]
     assert _results(c, "ada")["score"] == 20
 
 
 def test_feedback_pages(course):
-    fb = course.path / "feedback" / "bob" / CC
+    fb = course.out / "feedback" / "bob" / CC
     html, md = (fb / "feedback.html").read_text(), (fb / "feedback.md").read_text()
     for page in (html, md):
         assert "values (small integers)" in page and "FAIL" in page
         assert "图像卷积" in page
     assert "<pre>" in html and "expected" in html
     assert "## 1. `corr2d`" in md
-    ok = (course.path / "feedback" / "ada" / CC / "feedback.md").read_text()
+    ok = (course.out / "feedback" / "ada" / CC / "feedback.md").read_text()
     assert "FAIL" not in ok and "20 / 20" in ok
 
 
 def test_grades_csv(course):
-    with open(course.path / "grades.csv", newline="") as f:
+    with open(course.out / "grades.csv", newline="") as f:
         rows = list(csv.reader(f))
     head, body = rows[0], rows[1:]
     assert head[:6] == CSV_HEAD
@@ -205,7 +208,7 @@ def test_grades_csv(course):
 
 
 def test_class_report(course):
-    html = (course.path / "class_report.html").read_text()
+    html = (course.out / "class_report.html").read_text()
     assert "data:image/png;base64," in html
     # Each bug counts once per student, not once per check: cy's missing learn_kernel is one
     # finding about learn_kernel as a whole; eve, with no notebook at all, is one finding about
@@ -227,7 +230,8 @@ def test_class_report(course):
 def test_rerun_grades_nothing_then_only_the_changed(course):
     from autograder.classroom.run import run_class
     c = course.path
-    before = {s: (c / "autograded" / s / CC / "results.json").stat().st_mtime_ns
+    o = course.out
+    before = {s: (o / "autograded" / s / CC / "results.json").stat().st_mtime_ns
               for s in ("ada", "bob", "cy", "dan", "eve")}
     s = run_class(c, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
     assert s.graded == [] and len(s.up_to_date) == 5
@@ -236,10 +240,10 @@ def test_rerun_grades_nothing_then_only_the_changed(course):
                    "    raise NotImplementedError\n")
     s = run_class(c, jobs=2, isolation="none", show_progress=False, fingerprint=PIN)
     assert s.graded == [("cy", CC)] and len(s.up_to_date) == 4
-    after = {st: (c / "autograded" / st / CC / "results.json").stat().st_mtime_ns
+    after = {st: (o / "autograded" / st / CC / "results.json").stat().st_mtime_ns
              for st in before}
     assert {st for st in before if before[st] != after[st]} == {"cy"}
-    assert "learn_kernel" in (c / "feedback" / "cy" / CC / "feedback.md").read_text()
+    assert "learn_kernel" in (o / "feedback" / "cy" / CC / "feedback.md").read_text()
 
 
 @pytest.mark.nbgrader
@@ -273,7 +277,7 @@ def test_gradebook_written_and_exported(course, tmp_path):
         assert float(rows["ada"]["score"]) == 20 and float(rows["cy"]["score"]) == 16
     run_class(c, jobs=1, isolation="none", show_progress=False, gradebook=str(db),
               fingerprint=PIN)
-    with open(c / "grades.csv", newline="") as f:
+    with open(course.out / "grades.csv", newline="") as f:
         ada = next(r for r in csv.DictReader(f) if r["student_id"] == "ada")
     assert ada["first_name"] == "Ada" and ada["last_name"] == "Lovelace"
 

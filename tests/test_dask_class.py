@@ -64,19 +64,19 @@ def _write_class(course: Path) -> Path:
 
 def _results_text(course: Path, student: str, a: str) -> str:
     # Everything but the two wall/CPU timings a run measures.
-    return TIMINGS.sub(r"\g<1>0", (course / "autograded" / student / a / RESULTS).read_text())
+    return TIMINGS.sub(r"\g<1>0", (course / "convkit" / "autograded" / student / a / RESULTS).read_text())
 
 
 def _same_outputs(local: Path, dask: Path) -> None:
     for student, a, _ in CLASS:
         assert _results_text(dask, student, a) == _results_text(local, student, a), (student, a)
         for page in ("feedback.md", "feedback.html"):
-            ours, theirs = ((c / "feedback" / student / a / page).read_text() for c in (dask, local))
+            ours, theirs = ((c / "convkit" / "feedback" / student / a / page).read_text() for c in (dask, local))
             assert WHEN.sub("", ours) == WHEN.sub("", theirs), (student, a, page)
-        rec = [json.loads((c / "autograded" / student / a / RECORD).read_text()) for c in (dask, local)]
+        rec = [json.loads((c / "convkit" / "autograded" / student / a / RECORD).read_text()) for c in (dask, local)]
         assert [(r["status"], r["score"], r["max_score"]) for r in rec] == \
             [(rec[1]["status"], rec[1]["score"], rec[1]["max_score"])] * 2
-    assert (dask / "grades.csv").read_bytes() == (local / "grades.csv").read_bytes()
+    assert (dask / "convkit" / "grades.csv").read_bytes() == (local / "convkit" / "grades.csv").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ def test_dask_run_interrupted_then_resumed(dask_cluster, local_run, tmp_path):
     out = proc.stdout
     assert proc.returncode == 130, out
     assert "interrupted" in out
-    done = {(st, a) for st, a, _ in CLASS if (course / "autograded" / st / a / RECORD).is_file()}
+    done = {(st, a) for st, a, _ in CLASS if (course / "convkit" / "autograded" / st / a / RECORD).is_file()}
     assert len(done) == 1, done         # interrupted right after its first result
     # Rerun (the same real fingerprint): only what the interrupted run did not finish is graded.
     s = run_class(course, isolation=ISOLATION, show_progress=False,

@@ -108,7 +108,7 @@ def test_the_similarity_report_renders_side_by_side_without_running_student_code
 
 
 def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
-    page = course / "feedback" / "bob" / CC / "feedback.html"
+    page = course / "convkit" / "feedback" / "bob" / CC / "feedback.html"
     seen = _look(page, tmp_path)
     assert seen["console"] == []
     assert _nonblank(seen["shot"])
@@ -117,7 +117,7 @@ def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
 
 
 def test_the_class_report_renders_every_image(course, tmp_path):
-    seen = _look(course / "class_report.html", tmp_path)
+    seen = _look(course / "convkit" / "class_report.html", tmp_path)
     assert seen["console"] == []
     total, loaded = seen["images"]
     # the histograms and the students x checks heatmap of the one graded assignment
@@ -137,18 +137,18 @@ def test_the_class_report_lists_unusual_operations(course):
     correct corpus call is listed on the class report, for a human to look at."""
     import json
     from autograder.reports.classreport import collect, html_report, usual_ops
-    record = course / "autograded" / "ada" / CC / "convkit.json"
+    record = course / "convkit" / "autograded" / "ada" / CC / "convkit.json"
     data = json.loads(record.read_text())
     assert "Tensor.sum" in data["called"]["corr2d"]            # ada's double loop
     assert set(data["called"]["corr2d"]) <= usual_ops()["corr2d"]
-    page = html_report(collect(course, [], [CC]))
+    page = html_report(collect(course / "convkit", [], [CC]))
     # bob and dan flip the kernel with torch.flip, which no correct submission calls
     assert "Unusual operations" in page and "<code>torch.flip</code>" in page
     assert "torch.stft" not in page
     data["called"]["corr2d"].append("torch.stft")
     record.write_text(json.dumps(data))
     try:
-        page = html_report(collect(course, [], [CC]))
+        page = html_report(collect(course / "convkit", [], [CC]))
         assert "Unusual operations" in page and "<code>torch.stft</code>" in page
     finally:
         data["called"]["corr2d"].remove("torch.stft")

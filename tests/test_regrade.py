@@ -44,11 +44,11 @@ def _submit(course: Path, student: str, src: Path) -> None:
 
 
 def _results(course: Path, student: str) -> dict:
-    return json.loads((course / "autograded" / student / CC / "results.json").read_text())
+    return json.loads((course / "convkit" / "autograded" / student / CC / "results.json").read_text())
 
 
 def _rows(course: Path) -> list[dict]:
-    with open(course / "regrade.csv", newline="") as f:
+    with open(course / "convkit" / "regrade.csv", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -70,16 +70,16 @@ def code_change(tmp_path_factory):
     _submit(course, "ada", OK)
     _submit(course, "bob", BUG)
     first = _run(course, "grader-1")
-    seen = SimpleNamespace(path=course, first=first, csv_after_first=(course / "regrade.csv").exists(),
+    seen = SimpleNamespace(path=course, first=first, csv_after_first=(course / "convkit" / "regrade.csv").exists(),
                            before={s: _results(course, s) for s in ("ada", "bob")})
     _submit(course, "bob", OK)                          # bob fixes his corr2d
     seen.second = _run(course, "grader-1")
     seen.rows2 = _rows(course)
     seen.mid = {s: _results(course, s) for s in ("ada", "bob")}
-    seen.csv2 = (course / "regrade.csv").read_text()
+    seen.csv2 = (course / "convkit" / "regrade.csv").read_text()
     seen.third = _run(course, "grader-1")               # nothing to do: regrade.csv stays
-    seen.csv3 = (course / "regrade.csv").read_text()
-    seen.html3 = (course / "class_report.html").read_text()
+    seen.csv3 = (course / "convkit" / "regrade.csv").read_text()
+    seen.html3 = (course / "convkit" / "class_report.html").read_text()
     _submit(course, "bob", BUG)                         # bob breaks it again, and the grader
     seen.fourth = _run(course, "grader-2")              # changes too: everyone is regraded
     seen.rows4 = _rows(course)
@@ -119,7 +119,7 @@ def test_code_and_grader_changed_together(code_change):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 def test_the_regrade_section_in_a_browser(code_change, tmp_path):
-    page = code_change.path / "class_report.html"
+    page = code_change.path / "convkit" / "class_report.html"
     shot = tmp_path / "regrade.png"
     r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         "--enable-logging=stderr", "--v=0", "--window-size=1200,1400",
@@ -160,7 +160,7 @@ def test_changed_points_list_exactly_the_affected_rows(tmp_path):
     _submit(course, "bob", NO_BIAS)
     _class(kit, course)
     before = {s: _results(course, s) for s in ("ada", "bob")}
-    assert not (course / "regrade.csv").exists()
+    assert not (course / "convkit" / "regrade.csv").exists()
     # A check ada passes and bob scores nothing on, whose name is declared once in the assignment
     # (so the one literal Check("<name>", points, ...) in its module is that check).
     from autograder.assignments import get

@@ -71,4 +71,4 @@ def test_the_class_command_refuses_a_bad_course_setting_before_grading(tmp_path)
     r = subprocess.run([sys.executable, "-m", "autograder", "class", str(course)],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 2 and "isolation 'vm'" in r.stderr
-    assert not (course / "autograded").exists()
+    assert not (course / "convkit" / "autograded").exists()

@@ -178,7 +178,7 @@ def course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(course):
     pairs, counts = compare(course)
-    written = write(course, pairs, counts)
+    written = write(course / "convkit", pairs, counts)
     return pairs, counts, written
 
 
@@ -204,7 +204,7 @@ def test_the_stub_and_the_book_are_boilerplate(report):
 
 
 def test_csv_lists_the_pairs_most_similar_first(report, course):
-    with open(course / "similarity.csv", newline="", encoding="utf-8") as f:
+    with open(course / "convkit" / "similarity.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == CSV_COLUMNS
     sims = [float(r["similarity"]) for r in rows]
@@ -219,7 +219,7 @@ def test_csv_lists_the_pairs_most_similar_first(report, course):
 
 
 def test_the_page_shows_both_sources_side_by_side_marked_and_escaped(report, course):
-    text = (course / "similarity.html").read_text(encoding="utf-8")
+    text = (course / "convkit" / "similarity.html").read_text(encoding="utf-8")
     assert "相似度" in text
     assert text.count('<div class="sides">') == len(COPIES)
     for a, b in COPIES:
@@ -246,7 +246,7 @@ def test_the_command_writes_both_files(course, report, tmp_path):
     assert {tuple(sorted((r["student_a"], r["student_b"]))) for r in rows
             if r["suspicious"] == "yes"} == COPIES
     # Another process (another string-hash seed), the same figures as the in-process report.
-    with open(course / "similarity.csv", newline="", encoding="utf-8") as f:
+    with open(course / "convkit" / "similarity.csv", newline="", encoding="utf-8") as f:
         here = list(csv.DictReader(f))
     drop = lambda rs: [{k: v for k, v in r.items() if k != "suspicious"} for r in rs]  # noqa: E731
     assert drop(rows) == drop(here)

@@ -42,7 +42,8 @@ SOURCE = "autograder"       # the instructor's package it is copied from
 # similarity report. A student's check needs none of them.
 # Paths under the package: a folder leaves out everything in it.
 INSTRUCTOR_ONLY = {"classroom", "integrations", "reports/classreport.py", "reports/regrade.py",
-                   "reports/similarity.py", "reports/templates", "engine/prepare.py"}
+                   "reports/similarity.py", "reports/canvas.py", "reports/templates",
+                   "engine/prepare.py", "results/late.py"}
 # torch 2.13 is the oldest the kit is tested with (and the first with the ``fp32_precision`` API
 # the CUDA checks use as they do); any later 2.x is accepted so that pip keeps a student's torch.
 TORCH = "torch>=2.13,<3"

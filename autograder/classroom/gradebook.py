@@ -26,8 +26,9 @@ transaction per submission; student code never sees it.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from ..core.notebook import exercise_of
 
 
 def _alembic_on_path() -> None:
@@ -72,8 +73,7 @@ def _cell_map(gb, assignment_id: str, exercises: list[tuple[str, float]]) -> tup
         sources = {c.name: c.source or "" for c in gb.db.query(SourceCell)
                    .filter(SourceCell.notebook_id == notebook.id)}
         for cell in notebook.grade_cells:
-            m = re.search(r"""check\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""", sources.get(cell.name, ""))
-            name = m.group(1) if m else re.sub(r"(^test_|_test$)", "", cell.name)
+            name = exercise_of(cell.name, sources.get(cell.name, ""))
             found.setdefault(name, (notebook.name, cell.name))
     mapping = {}
     for ex, pts in exercises:
@@ -156,3 +156,23 @@ def write_scores(db_url: str, course, data: dict) -> dict:
                             "email": st.email}
     return {"db_url": db_url, "course_id": course_id, "grades": written, "skipped": skipped,
             "names": names}
+
+
+def read_dates(db_url: str) -> tuple[dict, dict]:
+    """nbgrader's due dates (``nbgrader db assignment add A --duedate=...``) and extensions
+    (``Gradebook.grant_extension``), as ``({assignment: when}, {assignment: {student: hours}})``;
+    empty when the gradebook cannot be read (it is a bonus: the configured dates still apply)."""
+    from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
+    due, ext = {}, {}
+    try:
+        with Gradebook(db_url, course_id=_course_id(db_url)) as gb:
+            for a in gb.db.query(Assignment):
+                if a.duedate is not None:
+                    due[a.name] = a.duedate.isoformat(sep=" ")
+            for sub in gb.db.query(SubmittedAssignment):
+                if sub.extension is not None:
+                    ext.setdefault(sub.assignment.name, {})[sub.student.id] = \
+                        sub.extension.total_seconds() / 3600.0
+    except Exception:
+        return {}, {}
+    return due, ext

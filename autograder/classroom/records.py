@@ -43,6 +43,8 @@ class Summary:
     gradebook: dict | None = None
     stats: dict = field(default_factory=dict)         # per assignment: n, mean, median, max
     data: dict = field(default_factory=dict)          # classreport.collect's dict (all results)
+    moved: list = field(default_factory=list)         # "s/a" moved out of nbgrader's folders
+    pages_rewritten: int = 0                          # feedback pages updated (late, released)
 
 
 def grader_fingerprint() -> str:
@@ -79,7 +81,40 @@ def _titles(assignment_id: str) -> tuple[str, dict]:
     return a.title, {e.name: e.title for e in a.exercises}
 
 
-def write_submission(out: Path, job: Job, outcome: dict) -> dict:
+def write_pages(out: Path, student: str, assignment: str, results: dict,
+                page: dict | None = None, when: str | None = None) -> dict:
+    """The feedback pages of one result. ``page`` says what they show beyond the result:
+    ``late`` (the lateness, or None) and ``released`` (hidden checks' details); it is kept in the
+    record, so that the pages are written again when it changes (an extension, a release) and
+    never otherwise. Returns it, with the time the pages were written."""
+    page = {"late": None, "released": True, **(page or {})}
+    page.pop("when", None)
+    fdir = feedback_dir(out, student, assignment)
+    title, ex_titles = _titles(assignment)
+    when = when or time.strftime("%Y-%m-%d %H:%M")
+    ctx = dict(assignment=assignment, student=student, title=title, exercise_titles=ex_titles,
+               when=when, late=page["late"], released=page["released"])
+    atomic_write(fdir / "feedback.html", html_feedback(results, **ctx))
+    atomic_write(fdir / "feedback.md", markdown_feedback(results, **ctx))
+    return {**page, "when": when}
+
+
+def refresh_pages(out: Path, student: str, assignment: str, results: dict, page: dict) -> bool:
+    """Write one result's pages again when what they show beyond it changed; True if so."""
+    adir = graded_dir(out, student, assignment)
+    record = read_json(adir / RECORD)
+    if not isinstance(record, dict):
+        return False
+    old = dict(record.get("page") or {"late": None, "released": True})
+    when = old.pop("when", None)
+    if old == {"late": None, "released": True, **page}:
+        return False
+    record["page"] = write_pages(out, student, assignment, results, page, when)
+    atomic_write(adir / RECORD, json.dumps(record, indent=2))
+    return True
+
+
+def write_submission(out: Path, job: Job, outcome: dict, page: dict | None = None) -> dict:
     """Write results.json, the feedback pages and the record, in that order (the record last,
     so a crash in between leaves the submission to regrade)."""
     results = outcome.get("results")
@@ -87,16 +122,10 @@ def write_submission(out: Path, job: Job, outcome: dict) -> dict:
     if results is None:
         results = could_not_grade(job.assignment, error or "unknown error")
     adir = graded_dir(out, job.student, job.assignment)
-    fdir = feedback_dir(out, job.student, job.assignment)
     previous = regrade.previous(adir)       # the result this one replaces, for regrade.csv
     atomic_write(adir / RESULTS, json.dumps(validate(results), indent=2, ensure_ascii=False))
-    title, ex_titles = _titles(job.assignment)
-    when = time.strftime("%Y-%m-%d %H:%M")
-    ctx = dict(assignment=job.assignment, student=job.student, title=title,
-               exercise_titles=ex_titles, when=when)
-    atomic_write(fdir / "feedback.html", html_feedback(results, **ctx))
-    atomic_write(fdir / "feedback.md", markdown_feedback(results, **ctx))
-    record = {"key": job.key, "status": "error" if error else "graded", "error": error,
+    page = write_pages(out, job.student, job.assignment, results, page)
+    record = {"key": job.key, "page": page, "status": "error" if error else "graded", "error": error,
               "retry": bool(outcome.get("retry")), "score": results["score"],
               "max_score": results["max_score"], "seconds": round(outcome.get("seconds", 0), 3),
               "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "submission": job.path,

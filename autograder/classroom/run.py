@@ -68,36 +68,43 @@ from rich.console import Console
 from rich.table import Table
 
 from . import gradebook as gbmod, pool
+from .deadlines import apply as apply_deadlines, deadlines
 from .progress import RunProgress
 from .records import (ClassError, Summary, finish, gradebook_url, grader_fingerprint,
                       is_up_to_date, job_key)
 from .. import assignments
 from ..assignments import teaching_order
-from ..core.settings import SettingsError, course_settings
+from ..core.settings import ClassSettings, SettingsError, course_settings
 from ..reports import classreport, regrade
-from ..results.store import RESULTS
+from ..results.store import RESULTS, check_out, default_out, move_legacy
 from ..submission.course import discover
 
 
 def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation: str = "sandbox",
               device: str = "cpu", force: bool = False, gradebook: str | None = None,
               show_progress: bool | str = True, start_method: str = "forkserver",
-              fingerprint: str | None = None, scheduler: str | None = None) -> Summary:
+              fingerprint: str | None = None, scheduler: str | None = None,
+              settings: ClassSettings | None = None) -> Summary:
     """Grade every submission of ``course`` that needs it; write the per-class files.
 
     ``show_progress``: True (a live bar), "lines" (plain lines on stderr, for a log file) or
     False. ``fingerprint`` replaces the grader's own (tests pin it while the package is being edited).
     ``scheduler`` (a Dask scheduler's address) grades on that cluster instead of a local pool
-    (``cluster``); everything else is the same.
+    (``cluster``); everything else is the same. ``settings``: the course's (due dates,
+    extensions, released hidden checks; default: read from its ``nbgrader_config.py``).
     Raises ``OSError`` when the course folder (its ``submitted/``) cannot be read, and
     ``ClassError`` when ``assignments_only`` names an unknown assignment or there is no submission
     to grade (or, with ``scheduler``, when it cannot be reached or no worker may grade); in every
     case before anything is written."""
 
     course = Path(course)
-    out = Path(out) if out else course
+    out = Path(out) if out else default_out(course)
     if not (course / "submitted").is_dir():
         raise OSError(f"{course}: no submitted/ folder (expected submitted/<student>/<assignment>/)")
+    try:
+        check_out(course, out)
+    except ValueError as e:
+        raise ClassError(str(e)) from None
     known = assignments.all_assignments()
     only = list(dict.fromkeys(assignments_only)) if assignments_only else None
     ids = ", ".join(sorted(known, key=teaching_order))
@@ -106,6 +113,12 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
         raise ClassError(f"unknown assignment{'s' if len(bad) > 1 else ''} "
                          f"{', '.join(repr(a) for a in bad)} (known: {ids})")
     summary = Summary()
+    settings = settings or course_settings(course)
+    db_url = gradebook_url(course, gradebook)
+    rules = deadlines(course, settings, gbmod.read_dates(db_url) if db_url else None)
+    # Records an older kit wrote into nbgrader's folders move to OUT first (nbgrader skips a
+    # folder holding them), keeping their history.
+    summary.moved = move_legacy(course, out)
     # Every submission (for the class files), and those of the selected assignments (to grade).
     all_jobs, unknown = discover(course, None, set(known))
     selected = [j for j in all_jobs if not only or j.assignment in only]
@@ -160,8 +173,8 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
               if d.is_dir() and not d.name.startswith(".")]
     rows = classreport.collect(out, all_jobs, assignment_ids, roster)
     summary.data = rows
+    summary.pages_rewritten = apply_deadlines(rows, course, out, rules)
     names = {}
-    db_url = gradebook_url(course, gradebook)
     if db_url and not summary.interrupted:
         try:
             summary.gradebook = gbmod.write_scores(db_url, course, rows)
@@ -232,6 +245,9 @@ def _print_summary(summary: Summary, out: Path) -> None:
                           highlight=False)
     if summary.interrupted:
         console.print("[yellow]interrupted[/yellow]: completed results are kept; rerun to finish.")
+    if summary.moved:
+        console.print(f"moved the kit's earlier results of {len(summary.moved)} submissions out "
+                      f"of nbgrader's autograded/ and feedback/ into {out}", highlight=False)
     console.print(f"results: {out / 'autograded'}/<student>/<assignment>/{RESULTS}", highlight=False, soft_wrap=True)
     console.print(f"feedback: {out / 'feedback'}/<student>/<assignment>/feedback.html", highlight=False, soft_wrap=True)
     for p in summary.written:
@@ -240,7 +256,7 @@ def _print_summary(summary: Summary, out: Path) -> None:
 
 def main(args) -> int:
     course = Path(args.course)
-    out = Path(getattr(args, "out", None) or course)
+    out = Path(getattr(args, "out", None) or default_out(course))
     try:
         # The course's settings (its nbgrader_config.py), then the flags given over them.
         asked = course_settings(course, **{k: getattr(args, k, None) for k in
@@ -256,7 +272,7 @@ def main(args) -> int:
                             force=bool(getattr(args, "force", False)),
                             gradebook=settings.gradebook,
                             show_progress=True if sys.stderr.isatty() else "lines",
-                            scheduler=settings.scheduler)
+                            scheduler=settings.scheduler, settings=settings)
     except (OSError, ClassError, SettingsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -291,7 +291,8 @@ def _class_parser(sub) -> None:
     # a flag given here overrides them.
     k.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the "
                    "course's c.Convkit.jobs, else one per CPU)")
-    k.add_argument("--out", help="output folder (default: COURSE)")
+    k.add_argument("--out", help="output folder (default: COURSE/convkit, where nbgrader never "
+                   "writes)")
     k.add_argument("--assignment", action="append", help="only these assignments")
     k.add_argument("--device", default=None, help="cpu or cuda (default: c.Convkit.device, "
                    "else cpu)")
@@ -316,7 +317,7 @@ def _similarity_parser(sub) -> None:
     s.add_argument("course", help="course folder holding submitted/<student>/<assignment>/")
     s.add_argument("--assignment", action="append", help="only these assignments")
     s.add_argument("--out", help="output folder for similarity.html and similarity.csv "
-                   "(default: COURSE)")
+                   "(default: COURSE/convkit)")
     s.add_argument("--threshold", type=float, default=THRESHOLD, help="a pair at or above this "
                    f"similarity is suspicious and shown side by side in similarity.html "
                    f"(default {THRESHOLD:g})")
@@ -345,7 +346,7 @@ def cmd_collect(args) -> int:
 
 
 def _gradescope_parser(sub) -> None:
-    from ..core.settings import DEFAULT_VISIBILITY, VISIBILITIES
+    from ..core.settings import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, VISIBILITIES
     g = sub.add_parser("gradescope", help="the Gradescope autograder: build its zip, and what "
                        "the zip runs there")
     gs = g.add_subparsers(dest="gs_command", required=True)
@@ -353,6 +354,10 @@ def _gradescope_parser(sub) -> None:
     b.add_argument("assignment")
     b.add_argument("--out", help="folder for the zip (default: gradescope/ in the kit)")
     b.add_argument("--visibility", default=DEFAULT_VISIBILITY, choices=VISIBILITIES)
+    b.add_argument("--hidden-visibility", default=HIDDEN_VISIBILITY, choices=VISIBILITIES,
+                   help="when hidden checks' results are shown (default: %(default)s)")
+    b.add_argument("--course", help="the course whose nbgrader_config.py gives the late policy "
+                   "(default: the kit's own)")
     r = gs.add_parser("run", help="run_autograder's side: grade the submission folder")
     r.add_argument("--config", required=True)
     r.add_argument("--submission", required=True)

@@ -137,7 +137,8 @@ def check(name: str, obj) -> Points:
         torch.set_num_threads(1)
         try:
             transport = InProcess({name: obj}, forbidden={name: exercise.forbidden})
-            result = run_exercise(exercise, Student(transport))
+            shown = tuple(c for c in exercise.checks if not c.hidden)
+            result = run_exercise(dataclasses.replace(exercise, checks=shown), Student(transport))
             cuda_rows, cuda_note = cuda_pass(exercise, transport, result)
         finally:
             torch.set_num_threads(threads)
@@ -148,6 +149,11 @@ def check(name: str, obj) -> Points:
         print(f"  ({name} is checked with the book's {helpers} in place of yours: a bug in "
               f"{helpers} costs points only under {helpers}.)")
     print(_cuda_text(cuda_rows, cuda_note))
+    hidden = [c for c in exercise.checks if c.hidden]
+    if hidden:
+        print(f"  (+ {len(hidden)} hidden check{'s' if len(hidden) > 1 else ''} worth "
+              f"{sum(c.points for c in hidden):g} points, which your teacher's grader runs and "
+              f"reveals after the deadline: this cell counts only the checks above.)")
     points = float(min(max(scoring.round_points(result.earned), 0.0), exercise.points))
     rows = result.checks or [CheckResult(name, exercise.points, 0.0, result.note)]
     return Points(points, rows, cuda_rows, cuda_note, name)

@@ -41,6 +41,10 @@ class Check:
     # (each with its share of the points), so a bug that shows only where one feature varies
     # loses only that part.
     split: bool = False
+    # A hidden check: graded and counted by the class run, Gradescope and nbgrader autograde, but
+    # not run by a student's own check(), and its details kept out of the feedback until the
+    # instructor releases the assignment (c.Convkit.released; Gradescope: after_published).
+    hidden: bool = False
 
     @cached_property
     def explicit(self) -> tuple:

@@ -5,7 +5,24 @@ into cells, named and stripped of magics alike.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+# A kit graded cell calls ``check("<exercise>", <exercise>)``: the notebooks, nbgrader's gradebook
+# (its stored source cells) and the autograde step find a cell's exercise by that call.
+CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
+
+
+def exercise_of(cell_name: str, source: str | None) -> str:
+    """The kit's exercise a graded cell grades: the one its source calls ``check("<name>", ...)``,
+    else the cell's name (nbgrader's ``grade_id``) less a ``_test`` suffix or ``test_`` prefix."""
+    return checked_exercise(source) or re.sub(r"(^test_|_test$)", "", cell_name)
+
+
+def checked_exercise(source: str | None) -> str | None:
+    """The exercise a cell's ``check("<name>", ...)`` call names, or None."""
+    m = CHECK_CALL.search(source or "")
+    return m.group(1) if m else None
 
 
 def strip_magics(source: str) -> str:

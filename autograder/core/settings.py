@@ -7,8 +7,9 @@ fingerprint and regrades the class. The worker package keeps its own copies of t
 enforces from inside the sandbox (``worker/serve.MAX_CALL_CPU_S``, ``worker/zygote.MEMORY_HEADROOM``:
 it imports nothing of the kit's); a test checks they agree.
 
-``ClassSettings``: an instructor's choices for a class run (jobs, isolation, device, gradebook,
-Dask scheduler). Read from the course's ``nbgrader_config.py``, where an nbgrader user keeps a
+``ClassSettings``: an instructor's choices for a course (jobs, isolation, device, gradebook,
+Dask scheduler, hidden checks released, due dates and extensions), the same for ``make grade``
+and ``nbgrader autograde``. Read from the course's ``nbgrader_config.py``, where an nbgrader user keeps a
 course's settings::
 
     c.Convkit.jobs = 8
@@ -16,12 +17,16 @@ course's settings::
     c.Convkit.device = "cpu"
     c.Convkit.scheduler = "tcp://host:8786"
     c.Convkit.gradebook = "sqlite:////path/gradebook.db"
+    c.Convkit.released = ["cross_correlation"]  # hidden checks whose details students may see
+    c.Convkit.due_dates = {"cross_correlation": "2026-10-05 23:59:00 +08:00"}
+    c.Convkit.extensions = {"cross_correlation": {"ada": 48}}   # hours
 
 and overridden by the command line's flags (``python -m autograder class --jobs 4``).
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 import shutil
 from dataclasses import dataclass
@@ -69,6 +74,10 @@ ISOLATIONS = ("sandbox", "process", "none")
 # builds with VISIBILITY=after_published.
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DEFAULT_VISIBILITY = "visible"
+# A hidden check's result (``Check.hidden``): Gradescope shows it once grades are published; the
+# kit's pages and nbgrader's feedback once the course's ``c.Convkit.released`` names the
+# assignment. ``gradescope build --hidden-visibility after_due_date`` chooses the other moment.
+HIDDEN_VISIBILITY = "after_published"
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,16 @@ class ClassSettings:
     device: str = "cpu"
     scheduler: str | None = None    # a Dask scheduler's address: grade on that cluster
     gradebook: str | None = None    # nbgrader gradebook: a path or an SQLAlchemy URL
+    # Assignments whose hidden checks' details students may now see (feedback pages, nbgrader's
+    # generate_feedback); before that a hidden check shows only its points, in one line.
+    released: tuple = ()
+    # Due dates per assignment ("2026-10-05 23:59:00 +08:00"; no zone: UTC), and extensions in
+    # hours per assignment and student ({"cross_correlation": {"ada": 48}}). An assignment
+    # without one here takes its due date from nbgrader's gradebook (nbgrader db assignment add
+    # --duedate), and a student their extension. The penalty is nbgrader's late-submission
+    # plugin (c.AssignLatePenalties.plugin_class; the kit's results.late.LatePenalty).
+    due_dates: dict = dataclasses.field(default_factory=dict)
+    extensions: dict = dataclasses.field(default_factory=dict)
 
     def resolved(self) -> "ClassSettings":
         """``auto`` made concrete and ``jobs`` counted, as the run uses them."""
@@ -108,18 +127,29 @@ class SettingsError(ValueError):
 def course_settings(course, **flags) -> ClassSettings:
     """The class settings of ``course``: its ``nbgrader_config.py``'s ``c.Convkit``, then every
     flag that is not None over it."""
-    values: dict = {}
     config = Path(course) / "nbgrader_config.py"
-    if config.is_file():
-        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
-        try:
-            cfg = PyFileConfigLoader(config.name, path=str(config.parent)).load_config()
-        except ConfigFileNotFound:
-            cfg = None
-        except Exception as e:
-            raise SettingsError(f"{config}: cannot be read ({type(e).__name__}: {e})") from None
-        if cfg is not None and "Convkit" in cfg:
-            values = dict(cfg.Convkit)
+    return settings_from_config(course_config(course), str(config), **flags)
+
+
+def course_config(course):
+    """The traitlets ``Config`` of ``COURSE/nbgrader_config.py`` (empty when there is none)."""
+    from traitlets.config import Config
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+    config = Path(course) / "nbgrader_config.py"
+    if not config.is_file():
+        return Config()
+    try:
+        return PyFileConfigLoader(config.name, path=str(config.parent)).load_config()
+    except ConfigFileNotFound:
+        return Config()
+    except Exception as e:
+        raise SettingsError(f"{config}: cannot be read ({type(e).__name__}: {e})") from None
+
+
+def settings_from_config(cfg, config: str = "nbgrader_config.py", **flags) -> ClassSettings:
+    """``ClassSettings`` from a loaded traitlets config's ``c.Convkit`` (the one an nbgrader
+    command already holds, or ``course_config``'s), then every flag that is not None over it."""
+    values = dict(cfg.Convkit) if cfg is not None and "Convkit" in cfg else {}
     fields = {f.name for f in dataclasses.fields(ClassSettings)}
     unknown = sorted(set(values) - fields)
     if unknown:
@@ -131,4 +161,34 @@ def course_settings(course, **flags) -> ClassSettings:
         raise SettingsError(f"isolation {s.isolation!r} is not one of sandbox, process, none, auto")
     if not isinstance(s.jobs, int) or s.jobs < 0:
         raise SettingsError(f"jobs must be a whole number, 0 for one per CPU (got {s.jobs!r})")
-    return s
+    if isinstance(s.released, str) or not all(isinstance(a, str) for a in s.released):
+        raise SettingsError(f"released must be a list of assignment ids (got {s.released!r})")
+    for a, when in dict(s.due_dates).items():
+        try:
+            parse_when(when)
+        except (TypeError, ValueError, OverflowError):
+            raise SettingsError(f"due_dates[{a!r}] = {when!r} is not a date and time "
+                                f"(e.g. \"2026-10-05 23:59:00 +08:00\")") from None
+    for a, per in dict(s.extensions).items():
+        if not isinstance(per, dict) or not all(
+                isinstance(h, (int, float)) and not isinstance(h, bool) and h >= 0
+                for h in per.values()):
+            raise SettingsError(f"extensions[{a!r}] must map student ids to hours >= 0 "
+                                f"(got {per!r})")
+    return dataclasses.replace(s, released=tuple(s.released), due_dates=dict(s.due_dates),
+                               extensions={a: dict(v) for a, v in dict(s.extensions).items()})
+
+
+def parse_when(value) -> datetime.datetime:
+    """A moment as nbgrader reads one (its ``parse_utc``): any form dateutil reads, a zone
+    converted to UTC, no zone taken as UTC; returned naive, in UTC, as nbgrader stores it."""
+    from dateutil import parser
+    if isinstance(value, datetime.datetime):
+        when = value
+    elif isinstance(value, str) and value.strip():
+        when = parser.parse(value.strip())
+    else:
+        raise ValueError(f"not a date: {value!r}")
+    if when.tzinfo is not None:
+        when = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return when

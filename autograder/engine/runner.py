@@ -82,7 +82,7 @@ def row_name(check: Check, part: Part) -> str:
 
 def zeroed(exercise: Exercise, message: str) -> list[CheckResult]:
     """Every row of ``exercise`` at 0 with one message (missing, the stub, forbidden)."""
-    return [CheckResult(row_name(c, p), p.points, 0.0, message, c.statement)
+    return [CheckResult(row_name(c, p), p.points, 0.0, message, c.statement, hidden=c.hidden)
             for c in exercise.checks for p in parts(exercise, c)]
 
 
@@ -347,14 +347,14 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
         if budget_s is not None and student.seconds > budget_s:
             res.checks += [CheckResult(row_name(check, p), p.points, 0.0,
                                        "not run: the submission used up its grading time",
-                                       check.statement) for p in ps]
+                                       check.statement, hidden=check.hidden) for p in ps]
             continue
         if hung:
             # A function that hung once would most likely hang again: waiting out the limit for
             # every remaining check only delays everyone's grades.
             res.checks += [CheckResult(row_name(check, p), p.points, 0.0,
                                        f"not run: {exercise.name} {hung} in an earlier check",
-                                       check.statement) for p in ps]
+                                       check.statement, hidden=check.hidden) for p in ps]
             continue
         if check.needs_values and values_checked and not values_returned:
             vs = [Verdict(False, value_failure, True, None, False, assessed=False)] * len(ps)
@@ -411,7 +411,7 @@ def run_exercise(exercise: Exercise, student, budget_s: float | None = None) -> 
             elif not v.passed and v.values_wrong and first_wrong is None:
                 first_wrong = name
             res.checks.append(CheckResult(name, p.points, p.points if v.passed else 0.0,
-                                          message, check.statement, v.assessed))
+                                          message, check.statement, v.assessed, check.hidden))
     student.cpu_s = None
     res.seconds = time.monotonic() - t0
     res.called = sorted(getattr(student, "called", {}).get(exercise.name, ()))

@@ -41,7 +41,8 @@ from .. import assignments
 from ..checks.reference import solutions_dir
 from ..engine.grade import could_not_grade, grade
 from ..engine.runner import not_graded
-from ..core.settings import DEFAULT_VISIBILITY, VISIBILITIES
+from ..core.settings import DEFAULT_VISIBILITY, HIDDEN_VISIBILITY, VISIBILITIES, course_config
+from ..results.late import LatePenalty, lateness, policy
 from ..results import scoring
 from ..results.schema import validate
 from ..sandbox import isolation as iso
@@ -158,16 +159,22 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def build(assignment_id: str, out_dir=None, visibility: str = DEFAULT_VISIBILITY) -> Path:
+def build(assignment_id: str, out_dir=None, visibility: str = DEFAULT_VISIBILITY,
+          hidden_visibility: str = HIDDEN_VISIBILITY, course=None) -> Path:
     """Write ``<out_dir>/<assignment_id>.zip`` (default ``gradescope/`` in the kit); returns it.
-    Raises ``KeyError`` for an unknown assignment, ``ValueError`` for an unknown visibility."""
+    ``course`` (default: the kit's own course folder): whose ``nbgrader_config.py`` gives the
+    late-penalty policy the zip applies. Raises ``KeyError`` for an unknown assignment,
+    ``ValueError`` for an unknown visibility."""
     a = assignments.get(assignment_id)
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility {visibility!r} is not one of Gradescope's: "
-                         f"{', '.join(VISIBILITIES)}")
+    for v in (visibility, hidden_visibility):
+        if v not in VISIBILITIES:
+            raise ValueError(f"visibility {v!r} is not one of Gradescope's: "
+                             f"{', '.join(VISIBILITIES)}")
     out_dir = Path(out_dir) if out_dir else ROOT / "gradescope"
     out_dir.mkdir(parents=True, exist_ok=True)
-    config = {"assignment": assignment_id, "visibility": visibility, "kit_version": _version()}
+    config = {"assignment": assignment_id, "visibility": visibility,
+              "hidden_visibility": hidden_visibility, "kit_version": _version(),
+              "late": late_config(course_config(Path(course) if course else ROOT))}
     fallback = to_gradescope(scoring.results_json(
         a, not_graded(a, "The autograder could not start, so nothing was graded. Your "
                                  "teacher has been told; resubmitting later may help."),
@@ -234,7 +241,8 @@ def md_note(text: str) -> str:
     return "\n\n".join(blocks)
 
 
-def to_gradescope(results: dict, visibility: str = DEFAULT_VISIBILITY, notes=()) -> dict:
+def to_gradescope(results: dict, visibility: str = DEFAULT_VISIBILITY, notes=(),
+                  hidden_visibility: str = HIDDEN_VISIBILITY) -> dict:
     """The contract's results.json (docs/CONTRACT.md) with Gradescope's display fields added."""
     out = dict(results)
     text = "\n".join([*notes, *([results["output"]] if results.get("output") else [])])
@@ -248,7 +256,9 @@ def to_gradescope(results: dict, visibility: str = DEFAULT_VISIBILITY, notes=())
         t = dict(t)
         t["output"] = md_output(t.get("output", ""))
         t["output_format"] = "md"
-        t["visibility"] = visibility
+        # A hidden check keeps its own moment (after the due date, or once published).
+        t["visibility"] = hidden_visibility if t.get("visibility", "visible") != "visible" \
+            else visibility
         tests.append(t)
     out["tests"] = tests
     return out
@@ -268,6 +278,7 @@ def run(config, submission, results_path, isolation: str | None = None) -> dict:
     t0 = time.monotonic()
     cfg = json.loads(Path(config).read_text())
     aid, visibility = cfg["assignment"], cfg.get("visibility", DEFAULT_VISIBILITY)
+    hidden_visibility = cfg.get("hidden_visibility", HIDDEN_VISIBILITY)
     a = assignments.get(aid)
     chosen, notes = pick(submission, aid)
     print(f"convkit {cfg.get('kit_version', '?')}: assignment {aid}; submission "
@@ -288,10 +299,49 @@ def run(config, submission, results_path, isolation: str | None = None) -> dict:
             print(f"grading failed: {msg}")
             results = could_not_grade(aid, msg)
     results["execution_time"] = round(time.monotonic() - t0, 3)
-    results = to_gradescope(results, visibility, notes)
+    late = gradescope_lateness(Path(submission).parent / "submission_metadata.json",
+                               cfg.get("late"), results["score"])
+    if late is not None:
+        results.setdefault("extra_data", {})["late"] = late.as_dict()
+        if late.penalty > 0:
+            notes = [*notes, f"Late: handed in {late.submitted}, due {late.due}; late penalty "
+                             f"-{late.penalty:g} ({late.rule}). Score before the penalty: "
+                             f"{results['score']:g}."]
+            results["score"] = scoring.round_points(max(0.0, results["score"] - late.penalty))
+    results = to_gradescope(results, visibility, notes, hidden_visibility)
     _write(Path(results_path), results)
     print(f"score {results['score']:g} / {results.get('max_score', 0):g}; wrote {results_path}")
     return results
+
+
+def late_config(config) -> dict | None:
+    """The course's ``LatePenalty`` settings, when its late policy is the kit's plugin, for the
+    zip: Gradescope has the submission's time and due date, not the course's configuration."""
+    try:
+        plugin = policy(config)
+    except Exception:
+        return None
+    if not isinstance(plugin, LatePenalty):
+        return None
+    return {k: getattr(plugin, k) for k in ("per_day", "max_fraction", "grace_minutes",
+                                            "zero_after_days")}
+
+
+def gradescope_lateness(metadata: Path, late_cfg: dict | None, score: float):
+    """The submission's lateness from Gradescope's ``submission_metadata.json``: ``created_at``
+    against the assignment's ``due_date``, or the student's own (an extension Gradescope gives
+    per student, ``users[].assignment.due_date``). None without a policy or the two moments."""
+    if not late_cfg:
+        return None
+    try:
+        meta = json.loads(metadata.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    due = (meta.get("assignment") or {}).get("due_date")
+    for user in meta.get("users") or []:
+        due = ((user or {}).get("assignment") or {}).get("due_date") or due
+    plugin = LatePenalty(**{k: v for k, v in late_cfg.items() if v is not None})
+    return lateness(meta.get("created_at"), due, 0.0, score, "", plugin)
 
 
 def smoke(config) -> None:
@@ -305,7 +355,8 @@ def main(args) -> int:
     """``python -m autograder gradescope build|run|smoke`` (the parsers are the command tree's)."""
     if args.gs_command == "build":
         try:
-            dest = build(args.assignment, args.out, args.visibility)
+            dest = build(args.assignment, args.out, args.visibility, args.hidden_visibility,
+                         args.course)
         except (KeyError, ValueError) as e:
             print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
             return 2

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from .. import assignments
-from ..results.scoring import by_exercise, exercise_scores
+from ..results.scoring import by_exercise, exercise_scores, final_score
 from ..results.store import RECORD, RESULTS, atomic_write, graded_dir, read_json
 from .feedback import environment, not_assessed, whole_note
 from .regrade import section
@@ -243,6 +243,10 @@ def csv_rows(data: dict, names: dict | None = None) -> tuple[list[str], list[lis
         header.append(a)
     for a, info in data["assignments"].items():
         header += [f"{a}:{ex}" for ex, _ in info["exercises"]]
+    # An assignment with a due date: its column is the score after the late penalty, and the
+    # penalty has a column of its own (blank where there is no submission).
+    late = [a for a in data.get("late_assignments", ()) if a in data["assignments"]]
+    header += [f"{a}:late_penalty" for a in late]
     total_max = sum(info["max"] for info in data["assignments"].values())
     rows = []
     for st in data["students"]:
@@ -255,11 +259,13 @@ def csv_rows(data: dict, names: dict | None = None) -> tuple[list[str], list[lis
                 per_a.append("")
                 per_ex += [""] * len(info["exercises"])
                 continue
-            total += s["score"]
-            per_a.append(_fmt(s["score"]))
+            total += final_score(s)
+            per_a.append(_fmt(final_score(s)))
             per_ex += [_fmt(s["exercises"].get(ex, 0.0)) for ex, _ in info["exercises"]]
         row += [_fmt(round(total, 4)), _fmt(total_max)]
         row += per_a + per_ex
+        row += ["" if (st, a) not in data["subs"] else
+                _fmt(data["subs"][st, a].get("late_penalty") or 0.0) for a in late]
         rows.append(row)
     return header, rows
 
@@ -475,7 +481,8 @@ def html_report(data: dict, names: dict | None = None, course: str = "",
         cells = []
         for a in a_ids:
             s = data["subs"].get((sid, a))
-            cells.append({"assignment": a, "score": s["score"] if s else None,
+            cells.append({"assignment": a, "score": final_score(s) if s else None,
+                          "late_penalty": (s.get("late_penalty") or 0.0) if s else 0.0,
                           "status": status(data, sid, a), "error": bool(s and s["error"]),
                           "link": f"feedback/{sid}/{a}/feedback.html" if s else None})
         students.append({"id": sid, "name": " ".join(x for x in (row[2], row[1]) if x),

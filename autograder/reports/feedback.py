@@ -92,13 +92,33 @@ def _ticks(text):
                           for i, p in enumerate(parts)))
 
 
+def hidden(t: dict) -> bool:
+    """A hidden check's result (``Check.hidden``): graded and counted, its details shown to the
+    student only once the instructor releases the assignment (``c.Convkit.released``)."""
+    return t.get("visibility", "visible") != "visible"
+
+
+def late_words(seconds: float) -> str:
+    days, rest = divmod(int(round(seconds)), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours)
+    parts += [f"{minutes} min"] * bool(minutes and not days)
+    return " ".join(parts) or f"{int(round(seconds))} s"
+
+
 def feedback_context(results: dict, assignment: str = "", student: str = "", title: str = "",
-                     exercise_titles: dict | None = None, when: str = "") -> dict:
+                     exercise_titles: dict | None = None, when: str = "", late: dict | None = None,
+                     released: bool = True) -> dict:
     """What the feedback templates show: per exercise its score and checks, the failing checks'
-    messages (a message repeated by several checks of one exercise is printed once)."""
+    messages (a message repeated by several checks of one exercise is printed once); a hidden
+    check, until ``released``, only as a count and its points; ``late`` (``results.late.Late``
+    as a dict), the lateness and the score after its penalty."""
     exercise_titles = exercise_titles or {}
     exercises = []
-    for ex, tests in by_exercise(results).items():
+    for ex, all_tests in by_exercise(results).items():
+        tests = [t for t in all_tests if released or not hidden(t)]
+        withheld = [t for t in all_tests if t not in tests]
         checks, seen = [], {}
         for t in tests:
             name = t["tags"][1] if len(t["tags"]) > 1 else t["name"]
@@ -110,18 +130,25 @@ def feedback_context(results: dict, assignment: str = "", student: str = "", tit
             checks.append({"name": name, "passed": passed, "score": t["score"],
                            "max_score": t["max_score"], "message": msg, "same_as": same_as,
                            "state": state(t)})
-        whole = whole_note(tests)
+        whole = whole_note(all_tests)
         if whole:
             for c in checks:
                 c["message"], c["same_as"] = "", None
         exercises.append({"name": ex, "title": exercise_titles.get(ex, ""), "checks": checks,
                           "note": whole,
-                          "score": sum(t["score"] for t in tests),
-                          "max_score": sum(t["max_score"] for t in tests)})
+                          "hidden": {"n": len(withheld), "score": sum(t["score"] for t in withheld),
+                                     "max_score": sum(t["max_score"] for t in withheld)}
+                          if withheld else None,
+                          "score": sum(t["score"] for t in all_tests),
+                          "max_score": sum(t["max_score"] for t in all_tests)})
+    score = results.get("score", 0)
+    if late:
+        late = dict(late, late_for=late_words(late["seconds_late"]),
+                    final=max(0.0, round(float(score) - float(late["penalty"]), 4)))
     return {"title": title or f"Feedback: {assignment}", "assignment": assignment,
-            "student": student, "score": results.get("score", 0),
+            "student": student, "score": score,
             "max_score": results.get("max_score", 0), "note": results.get("output", ""),
-            "exercises": exercises, "when": when}
+            "exercises": exercises, "when": when, "late": late}
 
 
 def markdown_feedback(results: dict, **context) -> str:

@@ -36,7 +36,7 @@ from pathlib import Path
 from ..assignments import ids, in_order
 from ..core.notebook import notebook_cells
 from ..core.settings import SIMILARITY
-from ..results.store import atomic_write
+from ..results.store import atomic_write, default_out
 from ..submission.course import discover
 from ..submission.load import load
 from .classreport import course_name
@@ -275,7 +275,7 @@ def main(args) -> int:
     from rich.console import Console
     from rich.table import Table
     course = Path(args.course)
-    out = Path(args.out) if args.out else course
+    out = Path(args.out) if args.out else default_out(course)
     if args.floor > args.threshold:
         print(f"error: --floor {args.floor} is above --threshold {args.threshold}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ class CheckResult:
     # False where the check is a property that could not be judged: no example it was tried on
     # had right values (its message starts "not assessed:"); neither a pass nor a failure.
     assessed: bool = True
+    hidden: bool = False        # the check is hidden (``Check.hidden``)
 
     @property
     def passed(self) -> bool:

@@ -6,6 +6,7 @@ every check of its exercise; every exercise of the assignment is always present.
 """
 from __future__ import annotations
 
+from ..core.settings import HIDDEN_VISIBILITY
 from .model import CheckResult, ExerciseResult
 
 
@@ -36,6 +37,8 @@ def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict
                 "output": output(ex, c) if status == "failed" else "",
                 "tags": [ex.name, c.name],
             })
+            if c.hidden:
+                tests[-1]["visibility"] = HIDDEN_VISIBILITY
     out = {"score": round_points(sum(t["score"] for t in tests)),
            "max_score": round_points(assignment.points),
            "tests": tests}
@@ -46,6 +49,12 @@ def results_json(assignment, exercise_results: list[ExerciseResult], extra: dict
         # What each exercise's code called (top-level torch functions), for the instructor.
         out.setdefault("extra_data", {})["called"] = called
     return out
+
+
+def final_score(sub: dict) -> float:
+    """A submission's score (``sub["score"]``) less its late penalty (``sub["late_penalty"]``,
+    ``results.late``), never below 0."""
+    return max(0.0, round(float(sub["score"]) - float(sub.get("late_penalty") or 0.0), 4))
 
 
 def by_exercise(results: dict) -> dict[str, list]:

@@ -76,8 +76,8 @@ c.GenerateFeedback.preprocessors = [
 # c.Convkit.released = []             # assignments whose hidden checks students may now see
 # Late submissions: due dates (or nbgrader's own, `nbgrader db assignment add A --duedate=...`),
 # extensions in hours per student, and the penalty (nbgrader's plugin interface).
-# c.Convkit.due_dates = {"cross_correlation": "2026-10-05 23:59:00 +08:00"}
-# c.Convkit.extensions = {"cross_correlation": {"ada": 48}}
+# c.Convkit.due_dates = {"<assignment>": "2026-10-05 23:59:00 +08:00"}
+# c.Convkit.extensions = {"<assignment>": {"ada": 48}}
 # c.AssignLatePenalties.plugin_class = "autograder.results.late.LatePenalty"
 # c.LatePenalty.per_day = 0.1         # of the score, per started day late
 # c.LatePenalty.max_fraction = 0.5    # at most this much of the score

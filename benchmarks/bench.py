@@ -7,8 +7,10 @@ The class: N notebooks, the three assignments in turn; for each assignment a sha
 (``--buggy-share``, default half) holds one of the kit's buggy modules (tests/corpus/*/bug_*.py)
 and the rest a correct one (ok_*.py), each list cycled in order, written into the assignment's
 released notebook. The same notebooks are graded by the kit's engine (`python -m autograder
-class`, isolated workers) and by `nbgrader autograde` (a kernel per notebook running the graded
-cells, which run the same checks in-process). Prints submissions per minute and their ratio,
+class`, isolated workers) and by `nbgrader autograde` three ways: with nbgrader's own Execute (a
+kernel per notebook running the graded cells, which run the same checks in-process: the kit's
+course before it had its own step), with the kit's GradeWithConvkit step (each notebook graded
+by the sandboxed engine), and after `make grade` (the step reuses the class run's records). Prints submissions per minute and their ratio,
 per-submission median and p95, peak memory, the grader's overhead (grading time over the time
 spent inside the student's own functions) per JOBS, scaling with N and JOBS, and the latency of a
 student's check of one notebook. Figures are printed, never asserted.
@@ -123,10 +125,28 @@ def _busy() -> float | None:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run_nbgrader(course_src: list[tuple[str, str]], class_dir: Path, tmp: Path) -> dict:
-    course = tmp / "nbcourse"
+# nbgrader's own autograde steps, as nbgrader 0.9.6 ships them: a Jupyter kernel per notebook
+# runs every cell (the graded cells run check() in that kernel, unsandboxed). The kit's course
+# replaces Execute with its GradeWithConvkit step; this puts nbgrader's back, for the "before".
+NBGRADER_EXECUTE = """
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+"""
+
+
+def run_nbgrader(course_src: list[tuple[str, str]], class_dir: Path, tmp: Path,
+                 mode: str = "kit") -> dict:
+    """``nbgrader autograde --force`` of every assignment, timed. ``mode``: "execute" (nbgrader's
+    own Execute: a kernel per notebook), "kit" (the course's GradeWithConvkit step, grading each
+    notebook in the kit's isolated worker) or "after-make-grade" (the same step after `make
+    grade` graded the class in parallel: it reuses the records; both runs are timed)."""
+    course = tmp / f"nbcourse-{mode}"
     shutil.copytree(ROOT / "solutions", course / "source")
-    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    config = (ROOT / "nbgrader_config.py").read_text()
+    (course / "nbgrader_config.py").write_text(config + (NBGRADER_EXECUTE if mode == "execute" else ""))
     env = _iso_env(tmp)
     common = [f"--CourseDirectory.root={course}", "--CourseDirectory.source_directory=source",
               "--CourseDirectory.release_directory=release",
@@ -139,11 +159,17 @@ def run_nbgrader(course_src: list[tuple[str, str]], class_dir: Path, tmp: Path) 
                        env=env, cwd=course, check=True, capture_output=True)
         shutil.copytree(class_dir / "submitted" / student / a, course / "submitted" / student / a)
     t = time.perf_counter()
+    make_grade = 0.0
+    if mode == "after-make-grade":
+        jobs = str(os.cpu_count() or 1)
+        subprocess.run([PY, "-m", "autograder", "class", str(course), "--jobs", jobs],
+                       env=env, cwd=course, check=True, capture_output=True)
+        make_grade = time.perf_counter() - t
     for a in ASSIGNMENTS:
         subprocess.run([str(Path(PY).parent / "nbgrader"), "autograde", a, "--force", *common],
                        env=env, cwd=course, capture_output=True)
     wall = time.perf_counter() - t
-    return {"wall": wall, "graded": len(course_src)}
+    return {"wall": wall, "graded": len(course_src), "make_grade": make_grade}
 
 
 def check_latency() -> float:
@@ -241,11 +267,17 @@ def main() -> int:
 
         if not args.skip_nbgrader:
             k = args.nbgrader_n or len(made)
-            nbg = run_nbgrader(made[:k], course, tmp)
-            rate_nb = 60 * nbg["graded"] / nbg["wall"]
             rate_engine = 60 * e["graded"] / e["wall"]
-            print(f"nbgrader autograde: {nbg['wall']:.1f} s for {nbg['graded']} -> {rate_nb:.1f} submissions/min")
-            print(f"throughput ratio engine(JOBS={jmax}) / nbgrader: {rate_engine / rate_nb:.1f}x")
+            for mode, label in (("execute", "nbgrader autograde, nbgrader's Execute (a kernel each)"),
+                                ("kit", "nbgrader autograde, the kit's step (sandboxed worker)"),
+                                ("after-make-grade", "make grade, then nbgrader autograde (reused)")):
+                nbg = run_nbgrader(made[:k], course, tmp, mode)
+                rate_nb = 60 * nbg["graded"] / nbg["wall"]
+                extra = (f" (make grade {nbg['make_grade']:.1f} s + autograde "
+                         f"{nbg['wall'] - nbg['make_grade']:.1f} s)") if nbg["make_grade"] else ""
+                print(f"{label}: {nbg['wall']:.1f} s for {nbg['graded']}{extra} -> "
+                      f"{rate_nb:.1f} submissions/min; engine(JOBS={jmax}) alone is "
+                      f"{rate_engine / rate_nb:.1f}x that")
     return 0
 
 

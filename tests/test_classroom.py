@@ -140,6 +140,26 @@ def test_grader_change_regrades(tmp_path):
                          fingerprint="b", force=True).graded) == 1
 
 
+def test_an_older_kits_results_move_out_of_nbgraders_folders(tmp_path):
+    """A course an older kit graded (its results in nbgrader's autograded/ and feedback/): the
+    next run moves them to COURSE/convkit/, grades nothing again, and leaves nbgrader's folders
+    as nbgrader expects them (no folder of the kit's to make autograde skip the student)."""
+    from autograder.classroom.run import run_class
+    (tmp_path / "submitted" / "eve" / CC).mkdir(parents=True)
+    run_class(tmp_path, jobs=1, isolation="none", show_progress=False, fingerprint="a")
+    for kind in ("autograded", "feedback"):       # the old layout, as an older kit left it
+        shutil.move(tmp_path / "convkit" / kind, tmp_path / kind)
+    (tmp_path / "feedback" / "eve" / CC / f"{CC}.html").write_text("nbgrader's own")
+    s = run_class(tmp_path, jobs=1, isolation="none", show_progress=False, fingerprint="a")
+    assert s.moved == [f"eve/{CC}"] and s.graded == [] and s.up_to_date == [("eve", CC)]
+    assert list((tmp_path / "autograded").rglob("*")) == []       # nbgrader's folder, emptied
+    assert sorted(p.name for p in (tmp_path / "feedback" / "eve" / CC).iterdir()) == [f"{CC}.html"]
+    assert (tmp_path / "convkit" / "feedback" / "eve" / CC / "feedback.html").is_file()
+    from autograder.classroom.records import ClassError
+    with pytest.raises(ClassError, match="nbgrader's folder"):
+        run_class(tmp_path, out=tmp_path, jobs=1, isolation="none", show_progress=False)
+
+
 def test_run_completes_and_reports(course):
     s = course.summary
     assert sorted(st for st, _ in s.graded) == ["ada", "bob", "cy", "dan", "eve"]

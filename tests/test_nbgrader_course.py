@@ -318,6 +318,8 @@ def second_order(world):
     c, st = world["second"], world["students"]
     logs = {"autograde": c.run("autograde", A)}
     check_invariants(c, st, autograded=True, feedback=False)
+    # the kit's pages nbgrader's run wrote keep the hidden check back, as the class run's do
+    logs["kit page"] = (c.path / "convkit" / "feedback" / "reference" / A / "feedback.html").read_text()
     logs["make grade"] = step_keeps(c, "kit", c.grade, st, True, False)
     step_keeps(c, "nbgrader", lambda: c.run("generate_feedback", A, "--force"), st, True, True)
     logs["make grade --force"] = step_keeps(c, "kit", lambda: c.grade("--force"), st, True, True)
@@ -347,6 +349,9 @@ def test_nbgrader_first_then_make_grade_loses_nothing(world, second_order):
     assert "graded 0," in second_order["make grade"]      # nbgrader's run made the records
     assert f"graded {len(world['students'])}," in second_order["make grade --force"]
     assert "Skipping existing assignment" in second_order["autograde again"]
+    assert HIDDEN_CHECK not in second_order["kit page"] and "hidden check" in second_order["kit page"]
+    late = (world["second"].path / "convkit" / "feedback" / "late" / A / "feedback.html").read_text()
+    assert "after the due date" in late
     for s in world["students"]:
         assert kit_points(kit_results(world["second"].path, s)) == \
             kit_points(kit_results(world["first"].path, s)), s

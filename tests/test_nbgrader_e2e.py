@@ -22,11 +22,15 @@ zero for the untouched stub in both; graded cells end in a plain float with noth
 feedback page for every submission. The rest of the demo class differs from these only in the
 student's code, which the kit's own tests grade from ``tests/corpus``.
 
-Each demo submission whose docstring says "Endless loop" (the first per assignment) gets a
-course of its own. ``check`` stops such a function after 5 s, but the notebook's own "Try it"
-cells call it with no limit, so nbgrader waits out ``Execute.timeout`` (120 s) for each such
-cell, interrupts the kernel and goes on; ``test_endless_loop_scores_the_same`` then compares
-nbgrader's points with the kit's as above.
+``nbgrader autograde`` grades with the kit's own step (``GradeWithConvkit``, configured in the
+kit's ``nbgrader_config.py`` in place of nbgrader's ``Execute``): the kit's isolated worker runs
+the student's code, no Jupyter kernel does. So the kit graded with ``isolation="process"`` and
+nbgrader's run (sandboxed where bubblewrap is) must agree to the point. Each demo submission whose
+docstring says "Endless loop" (the first per assignment) gets a course of its own:
+``test_endless_loop_scores_the_same`` compares nbgrader's points with the kit's as above (under a
+kernel its "Try it" cells would each wait out ``Execute.timeout``; under the kit's step, which
+runs them with the worker's CPU limit, they cost seconds). ``tests/test_nbgrader_course.py`` runs
+the other nbgrader commands, in two orders, beside ``make grade``.
 
 Every nbgrader run has HOME, JUPYTER_CONFIG_DIR, JUPYTER_DATA_DIR and IPYTHONDIR in temporary
 folders, the venv's bin first on PATH (nbgrader shells out to ``alembic``), and this checkout on

@@ -69,13 +69,19 @@ def _look(page: Path, shots: Path) -> dict:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("pages")
+    # bob hands in a day and a half late: his page and the report show the penalty
     (course / "nbgrader_config.py").write_text(
-        f'c = get_config()\nc.CourseDirectory.course_id = "{COURSE_NAME}"\n', encoding="utf-8")
+        f'c = get_config()\nc.CourseDirectory.course_id = "{COURSE_NAME}"\n'
+        f'c.Convkit.due_dates = {{"{CC}": "2026-10-05 23:59:00 +08:00"}}\n'
+        f'c.AssignLatePenalties.plugin_class = "autograder.results.late.LatePenalty"\n',
+        encoding="utf-8")
     for student, src in (("ada", "ok_double_loop.py"), ("bob", "bug_flipped_kernel.py"),
                          ("cy", "bug_zeros_float32.py"), ("dan", "bug_flipped_kernel.py")):
         d = course / "submitted" / student / CC
         d.mkdir(parents=True)
         shutil.copy(CORPUS / CC / src, d / f"{CC}.py")
+        (d / "timestamp.txt").write_text("2026-10-07 04:00:00.000000 UTC" if student == "bob"
+                                         else "2026-10-05 12:00:00.000000 UTC")
     (course / "submitted" / "eve").mkdir()          # enrolled, handed nothing in: missing
     run_class(course, jobs=1, isolation="none")
     return course
@@ -114,6 +120,8 @@ def test_a_feedback_page_renders_with_its_chinese_terms(course, tmp_path):
     assert _nonblank(seen["shot"])
     assert "图像卷积" in seen["dom"] and "Your <code>Conv2D</code> is right: it calls <code>corr2d</code>" in seen["dom"]
     assert "Property: corr2d(X, K)" in seen["dom"]
+    assert "1 d 12 h after the due date 2026-10-05 15:59:00 UTC" in seen["dom"]
+    assert "10% of the score per started day late" in seen["dom"]
 
 
 def test_the_class_report_renders_every_image(course, tmp_path):
@@ -130,6 +138,7 @@ def test_the_class_report_renders_every_image(course, tmp_path):
     assert re.search(r"<b>2</b>: bob, dan", dom)
     assert dom.count("the kernel flipped") == 1
     assert re.search(r"<td>eve</td>.*?missing", dom, re.S)
+    assert re.search(r"<td>bob</td>.*?late\)", dom, re.S) and dom.count(" late)</span>") == 1
 
 
 def test_the_class_report_lists_unusual_operations(course):

@@ -116,9 +116,6 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
     settings = settings or course_settings(course)
     db_url = gradebook_url(course, gradebook)
     rules = deadlines(course, settings, gbmod.read_dates(db_url) if db_url else None)
-    # Records an older kit wrote into nbgrader's folders move to OUT first (nbgrader skips a
-    # folder holding them), keeping their history.
-    summary.moved = move_legacy(course, out)
     # Every submission (for the class files), and those of the selected assignments (to grade).
     all_jobs, unknown = discover(course, None, set(known))
     selected = [j for j in all_jobs if not only or j.assignment in only]
@@ -135,6 +132,9 @@ def run_class(course, out=None, jobs: int = 0, assignments_only=None, isolation:
             if len(unknown) > 10:
                 msg += f" and {len(unknown) - 10} more"
         raise ClassError(msg + ". Nothing was graded or written.")
+    # Records an older kit wrote into nbgrader's folders move to OUT first (nbgrader skips a
+    # folder holding them), keeping their history.
+    summary.moved = move_legacy(course, out)
     if start_method == "forkserver" and not scheduler:
         pool.start_forkserver()
     fingerprint = fingerprint or grader_fingerprint()

@@ -17,9 +17,9 @@ course's settings::
     c.Convkit.device = "cpu"
     c.Convkit.scheduler = "tcp://host:8786"
     c.Convkit.gradebook = "sqlite:////path/gradebook.db"
-    c.Convkit.released = ["cross_correlation"]  # hidden checks whose details students may see
-    c.Convkit.due_dates = {"cross_correlation": "2026-10-05 23:59:00 +08:00"}
-    c.Convkit.extensions = {"cross_correlation": {"ada": 48}}   # hours
+    c.Convkit.released = ["<assignment>"]    # hidden checks whose details students may see
+    c.Convkit.due_dates = {"<assignment>": "2026-10-05 23:59:00 +08:00"}
+    c.Convkit.extensions = {"<assignment>": {"ada": 48}}        # hours
 
 and overridden by the command line's flags (``python -m autograder class --jobs 4``).
 """
@@ -104,7 +104,7 @@ class ClassSettings:
     # generate_feedback); before that a hidden check shows only its points, in one line.
     released: tuple = ()
     # Due dates per assignment ("2026-10-05 23:59:00 +08:00"; no zone: UTC), and extensions in
-    # hours per assignment and student ({"cross_correlation": {"ada": 48}}). An assignment
+    # hours per assignment and student ({"<assignment>": {"ada": 48}}). An assignment
     # without one here takes its due date from nbgrader's gradebook (nbgrader db assignment add
     # --duedate), and a student their extension. The penalty is nbgrader's late-submission
     # plugin (c.AssignLatePenalties.plugin_class; the kit's results.late.LatePenalty).

@@ -24,6 +24,7 @@ from pathlib import Path
 from .. import assignments
 from ..results.scoring import by_exercise, exercise_scores, final_score
 from ..results.store import RECORD, RESULTS, atomic_write, graded_dir, read_json
+from .canvas import canvas_csv
 from .feedback import environment, not_assessed, whole_note
 from .regrade import section
 
@@ -515,8 +516,10 @@ def write_all(out: Path, data: dict, names: dict | None = None, course: str = ""
     w.writerow(header)
     w.writerows(rows)
     atomic_write(out / "grades.csv", buf.getvalue())
+    # The same scores as Canvas's gradebook import reads them (late penalties applied).
+    atomic_write(out / "canvas.csv", canvas_csv(data, names))
     plots = PlotCache(out / PLOT_CACHE)
     atomic_write(out / "class_report.html", html_report(data, names, course or out.name,
                                                    regrade=section(out), plots=plots))
     plots.prune()
-    return [out / "grades.csv", out / "class_report.html"]
+    return [out / "grades.csv", out / "canvas.csv", out / "class_report.html"]

@@ -34,7 +34,10 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from ... import assignments
 from ...classroom.jobs import grade_job, warm
-from ...classroom.records import grader_fingerprint, is_up_to_date, job_key, write_submission
+from ...classroom.deadlines import deadlines
+from ...classroom.gradebook import read_dates
+from ...classroom.records import (grader_fingerprint, is_up_to_date, job_key, refresh_pages,
+                                  write_submission)
 from ...core.notebook import checked_exercise
 from ...core.settings import parse_when, settings_from_config
 from ...engine.grade import could_not_grade
@@ -150,11 +153,17 @@ class GradeWithConvkit(NbGraderPreprocessor):
         course = Path(coursedir.root)
         submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         settings = settings_from_config(self.config).resolved()
+        sync_dates(info["db_url"], assignment, student, settings)
         results, fresh = course_results(course, student, assignment, submitted, settings)
+        # The kit's own pages of this result say what the class run's would: the late notice,
+        # hidden checks kept back until released.
+        rules = deadlines(course, settings, read_dates(info["db_url"]))
+        late = rules.late(course, student, assignment, results["score"])
+        refresh_pages(default_out(course), student, assignment, results,
+                      {"late": late, "released": rules.shows_hidden(assignment)})
         self.log.info("convkit %s %s/%s (%s isolation): %g / %g", "graded" if fresh else
                       "reused the class run's result for", student, assignment, settings.isolation,
                       results["score"], results["max_score"])
-        sync_dates(info["db_url"], assignment, student, settings)
         tests = by_exercise(results)
         note, count = results.get("output") or "", 0
         for cell in nb.cells:

@@ -6,7 +6,9 @@ assignment with ``home``; a test about the course iterates ``ASSIGNMENTS``.
 """
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 
 from autograder.assignments import find_exercise, ids, in_order
@@ -56,3 +58,22 @@ def reference_module(assignment: str, dest: Path) -> Path:
     path = dest / f"{assignment}_reference.py"
     path.write_text("\n\n".join(src for _, src in cells))
     return path
+
+
+def jupyter_env(tmp: Path, pythonpath: Path | None = None) -> dict[str, str]:
+    """Environment for nbgrader and its kernels: no user's Jupyter configuration (each variable
+    points into ``tmp``), this interpreter's tools first on PATH, and ``pythonpath`` (default: this
+    checkout, in front of any PYTHONPATH already set) as the package nbgrader imports."""
+    env = dict(os.environ)
+    for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
+        d = tmp / "env" / var.lower()
+        d.mkdir(parents=True, exist_ok=True)
+        env[var] = str(d)
+    for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
+        env.pop(var, None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if pythonpath is None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    else:
+        env["PYTHONPATH"] = str(pythonpath)
+    return env

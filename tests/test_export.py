@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from support import ASSIGNMENTS, EXERCISES, POINTS
+from support import ASSIGNMENTS, EXERCISES, POINTS, jupyter_env
 
 from autograder.reports import canvas, classreport
 
@@ -45,19 +45,6 @@ STUDENTS = {"ann": ("Ann", "Lee", "ann@example.org"), "bob": ("Bob", "Ray", "bob
             "cy": (None, None, None)}
 NBGRADER_TIMEOUT_S = 300
 
-
-def isolated_env(tmp: Path) -> dict[str, str]:
-    """Environment for nbgrader: no user configuration, this checkout first."""
-    env = dict(os.environ)
-    for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
-        d = tmp / "env" / var.lower()
-        d.mkdir(parents=True, exist_ok=True)
-        env[var] = str(d)
-    for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
-        env.pop(var, None)
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env
 
 
 def course_config(course: Path, extra: str = "") -> str:
@@ -164,7 +151,7 @@ def course(tmp_path_factory):
         f'c.CanvasExport.columns = {{{KIT_A!r}: {CANVAS_TITLE!r}}}\n')))
     write_csv(course / "bad_roster.csv", [["Student", "ID", "Section", "Quiz (77)"],
                                           ["Lee, Ann", "1001", "Sec 1", "9"]])
-    env = isolated_env(tmp)
+    env = jupyter_env(tmp)
     runs = {
         "wide": (course, ["WideExport"]),
         "wide_one": (course, ["WideExport", "--to", "one/wide.csv", "--student", "ann",

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import isolation
-from autograder.engine import runner, streams
+from autograder.engine import streams
 from autograder.engine.grade import grade
 from autograder.core.outcomes import WorkerLost
 from support import EXERCISES as SUPPORT_EXERCISES, home

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import ROOT, home
+from support import ROOT, home, jupyter_env
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(1800)]
 
@@ -152,18 +152,6 @@ def students(tmp: Path) -> dict:
     return out
 
 
-def env_for(tmp: Path, package: Path) -> dict:
-    env = dict(os.environ)
-    for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
-        d = tmp / "env" / var.lower()
-        d.mkdir(parents=True, exist_ok=True)
-        env[var] = str(d)
-    for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
-        env.pop(var, None)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = str(package)
-    return env
-
 
 class Course:
     def __init__(self, path: Path, env: dict):
@@ -209,7 +197,7 @@ def build(course: Path, tmp: Path, subs: dict, env: dict) -> Course:
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nbgrader_course")
     package = hidden_package(tmp / "kit")
-    env = env_for(tmp, package)
+    env = jupyter_env(tmp, package)
     subs = students(tmp)
     first = build(tmp / "first", tmp, subs, env)
     # The same course, copied before anything is graded: the second order starts from it.

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import ASSIGNMENTS, EXERCISES, POINTS, home
+from support import ASSIGNMENTS, EXERCISES, POINTS, home, jupyter_env
 
 # The module fixture runs nbgrader for minutes (longer on a loaded machine): more than the
 # suite-wide hang guard allows one test.
@@ -68,19 +68,6 @@ ENDLESS = "endless"   # "endless-<assignment>": the course holding that endless 
 ISOLATION = "process"
 NBGRADER_TIMEOUT_S = 1800     # a hang guard, far above a loaded run (the module's own limit)
 
-
-def isolated_env(tmp: Path) -> dict[str, str]:
-    """Environment for nbgrader and its kernels: no user configuration, this checkout first."""
-    env = dict(os.environ)
-    for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
-        d = tmp / "env" / var.lower()
-        d.mkdir(parents=True, exist_ok=True)
-        env[var] = str(d)
-    for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
-        env.pop(var, None)
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env
 
 
 def demo_docstring(student: str, assignment: str) -> str:
@@ -209,7 +196,7 @@ def e2e(tmp_path_factory):
     from autograder.engine.grade import grade
 
     tmp = tmp_path_factory.mktemp("nbgrader_e2e")
-    env = isolated_env(tmp)
+    env = jupyter_env(tmp)
     courses, subs = {}, {}
     for a in ASSIGNMENTS:
         subs[a] = submissions(a)

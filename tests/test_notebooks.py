@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import ASSIGNMENTS, EXERCISES, POINTS, home
+from support import ASSIGNMENTS, EXERCISES, POINTS, jupyter_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions"
@@ -58,24 +58,11 @@ def nbg(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def isolated_env(tmp: Path) -> dict[str, str]:
-    """Environment for nbgrader and its kernels: no user configuration, this checkout first."""
-    env = dict(os.environ)
-    for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
-        d = tmp / "env" / var.lower()
-        d.mkdir(parents=True, exist_ok=True)
-        env[var] = str(d)
-    for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
-        env.pop(var, None)
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env
-
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """Apply isolated_env to this process (for in-process nbgrader APIs and the kernels they start)."""
-    env = isolated_env(tmp_path)
+    """Apply jupyter_env to this process (for in-process nbgrader APIs and the kernels they start)."""
+    env = jupyter_env(tmp_path)
     for var in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
         monkeypatch.delenv(var, raising=False)
     for var in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "PATH", "PYTHONPATH"):
@@ -294,7 +281,7 @@ def test_released_notebook_scores_zero(a, isolated):
 
 @pytest.mark.nbgrader
 def test_committed_release_matches_generation(tmp_path):
-    env = isolated_env(tmp_path)
+    env = jupyter_env(tmp_path)
     procs = {}
     for a in ASSIGNMENTS:
         # One course folder per assignment (each with its own gradebook) so they run in parallel.

@@ -46,7 +46,6 @@ STUDENTS = {"ann": ("Ann", "Lee", "ann@example.org"), "bob": ("Bob", "Ray", "bob
 NBGRADER_TIMEOUT_S = 300
 
 
-
 def course_config(course: Path, extra: str = "") -> str:
     return (f"c = get_config()\n"
             f"c.CourseDirectory.root = {str(course)!r}\n"

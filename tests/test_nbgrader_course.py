@@ -152,7 +152,6 @@ def students(tmp: Path) -> dict:
     return out
 
 
-
 class Course:
     def __init__(self, path: Path, env: dict):
         self.path, self.env, self.log = path, env, []

@@ -69,7 +69,6 @@ ISOLATION = "process"
 NBGRADER_TIMEOUT_S = 1800     # a hang guard, far above a loaded run (the module's own limit)
 
 
-
 def demo_docstring(student: str, assignment: str) -> str:
     path = DEMO / "students" / student / f"{assignment}.py"
     if not path.exists():

@@ -58,7 +58,6 @@ def nbg(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
     """Apply jupyter_env to this process (for in-process nbgrader APIs and the kernels they start)."""

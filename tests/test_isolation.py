@@ -122,7 +122,8 @@ def env(tmp_path_factory):
     original = streams.hypothesis_settings
     mp.setattr(streams, "hypothesis_settings", lambda n: original(min(n, EXAMPLES)))
     mp.setattr(isolation, "LIMITS", dataclasses.replace(isolation.LIMITS, call_cpu_s=CALL_TIMEOUT,
-                                                        load_wall_s=LOAD_TIMEOUT))
+                                                        load_wait_s=LOAD_TIMEOUT,
+                                                        load_cpu_s=LOAD_TIMEOUT))
     mp.setenv("CONVKIT_SECRET", SECRET)
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     tcp.bind(("127.0.0.1", 0))

@@ -29,10 +29,10 @@ def test_similarity_defaults_hold_their_relation():
     assert 0 < SIMILARITY.floor < SIMILARITY.threshold <= 1
 
 
-def test_limits_are_frozen_and_the_wall_is_a_last_resort():
+def test_limits_are_frozen_and_waiting_is_a_last_resort():
     with pytest.raises(dataclasses.FrozenInstanceError):
         LIMITS.call_cpu_s = 60.0            # type: ignore[misc]
-    assert LIMITS.wall_s(5.0) == 20.0 and LIMITS.wall_s(1.0) == 11.0
+    assert LIMITS.wait_s(5.0) == 20.0 and LIMITS.wait_s(1.0) == 11.0
 
 
 def _course(tmp_path, text):

@@ -40,13 +40,16 @@ class Limits:
     call_cpu_s: float = 5.0
     # A check may give its calls more (``Check.cpu_s``: a short training run), never more than this.
     max_call_cpu_s: float = 30.0
-    # Wall time for one request is a last resort, for code that waits without computing (a sleep,
-    # a lock): generous, so a busy machine never turns a slow honest call into a hang.
-    wall_factor: float = 4
-    wall_extra_s: float = 10.0
-    # Wall time for running the submission's cells: a last resort (each cell has its CPU limit).
-    load_wall_s: float = 60.0
-    zygote_start_wall_s: float = 120.0    # for the zygote to import torch
+    # Time a request may spend *waiting* (wall time less the time it ran or was ready to run:
+    # ``sandbox/waiting``): the last resort for code that never reaches its CPU limit (a sleep, a
+    # lock, input()). Not wall time: a loaded machine stretches an honest call, never its waiting.
+    wait_factor: float = 4
+    wait_extra_s: float = 10.0
+    # Loading the submission's cells (each cell has its own CPU limit; a cell that swallows it
+    # meets these): the time it may wait, and the CPU time it may use, all cells together.
+    load_wait_s: float = 60.0
+    load_cpu_s: float = 60.0
+    zygote_start_wait_s: float = 120.0    # for the zygote to import torch (waiting, as above)
     zygote_control_wall_s: float = 30.0   # for the zygote to answer one order
     pipeline_window_bytes: int = 128 << 10  # requests a pipelined worker may have unanswered
     memory_headroom_bytes: int = 3 << 30  # address space a CPU worker may add to the zygote's
@@ -58,9 +61,9 @@ class Limits:
     check_attempts: int = 600
     check_cpu_s: float = 20.0
 
-    def wall_s(self, cpu_s: float) -> float:
-        """The wall-time last resort for a request allowed ``cpu_s`` of CPU time."""
-        return max(cpu_s * self.wall_factor, cpu_s + self.wall_extra_s)
+    def wait_s(self, cpu_s: float) -> float:
+        """The seconds of waiting allowed a request that may use ``cpu_s`` of CPU time."""
+        return max(cpu_s * self.wait_factor, cpu_s + self.wait_extra_s)
 
 
 LIMITS = Limits()

@@ -58,6 +58,7 @@ from pathlib import Path
 
 from ..core.outcomes import ForbiddenUsed, WorkerHung, WorkerLost
 from ..core.settings import LIMITS
+from . import waiting
 from ..worker.serve import call_budget
 from ..worker import wire, world
 from ..worker.enforce import DEFAULT as DEFAULT_FORBIDDEN
@@ -299,7 +300,11 @@ class Zygote:
                 cwd="/" if not sandboxed else None)
         finally:
             theirs.close()
-        hello = self._read(LIMITS.zygote_start_wall_s)
+        # Importing torch can take minutes of wall time on a loaded machine: the deadline is on
+        # the zygote's waiting, not on wall time.
+        start = waiting.Deadline(LIMITS.zygote_start_wait_s,
+                                 functools.partial(waiting.busiest, self.proc.pid))
+        hello = self._read(start)
         if not hello.get("ready"):
             self.close()
             raise ZygoteFailed(f"the worker zygote did not start: {hello}")
@@ -307,13 +312,25 @@ class Zygote:
         self.uid = hello.get("uid")
         self.start_seconds = time.monotonic() - self.t0
 
-    def _read(self, timeout: float, want_fds: bool = False) -> dict:
-        self.ctrl.settimeout(timeout)
-        try:
-            data = self.ctrl.recv(1 << 16)
-        except (socket.timeout, OSError) as e:
-            self.close()
-            raise ZygoteFailed(f"the worker zygote did not answer ({e or type(e).__name__})") from None
+    def _read(self, timeout) -> dict:
+        """The zygote's next message, within ``timeout``: seconds, or a ``waiting.Deadline``."""
+        deadline = timeout if isinstance(timeout, waiting.Deadline) else waiting.Deadline(timeout)
+        while True:
+            try:
+                left = deadline.left()
+                if left <= 0:
+                    raise socket.timeout("timed out")
+                self.ctrl.settimeout(left)
+                data = self.ctrl.recv(1 << 16)
+                break
+            except socket.timeout as e:
+                if deadline.left() > 0:
+                    continue
+                self.close()
+                raise ZygoteFailed(f"the worker zygote did not answer ({e})") from None
+            except OSError as e:
+                self.close()
+                raise ZygoteFailed(f"the worker zygote did not answer ({e or type(e).__name__})") from None
         if not data:
             code = self.proc.poll()
             self.close()
@@ -409,27 +426,35 @@ atexit.register(shutdown)
 
 
 class _Deadline:
-    """A socket whose ``recv``/``sendall`` share one wall-clock deadline."""
+    """A socket whose ``recv``/``sendall`` share one deadline (``waiting.Deadline``: the time the
+    worker spends waiting, not wall time)."""
 
-    def __init__(self, sock: socket.socket, seconds: float):
+    def __init__(self, sock: socket.socket, deadline: waiting.Deadline):
         self.sock = sock
-        self.end = time.monotonic() + seconds
+        self.deadline = deadline
 
     def _arm(self):
-        left = self.end - time.monotonic()
+        left = self.deadline.left()
         if left <= 0:
             raise TimeoutError("deadline")
         self.sock.settimeout(left)
 
     def recv(self, n: int) -> bytes:
-        self._arm()
-        return self.sock.recv(n)
+        while True:
+            self._arm()
+            try:
+                return self.sock.recv(n)
+            except socket.timeout:
+                continue        # the wall time is up; whether the deadline is, _arm says
 
     def sendall(self, data) -> None:
         view = memoryview(data)
         while view:
             self._arm()
-            sent = self.sock.send(view)
+            try:
+                sent = self.sock.send(view)
+            except socket.timeout:
+                continue
             view = view[sent:]
 
 
@@ -478,13 +503,17 @@ class WorkerTransport:
         self.sandboxed = sandboxed
         self.device = device
         self.call_timeout = LIMITS.call_cpu_s if call_timeout is None else call_timeout
-        self.wall_timeout = LIMITS.wall_s(self.call_timeout)
-        self.load_timeout = LIMITS.load_wall_s if load_timeout is None else load_timeout
+        self.wait_timeout = LIMITS.wait_s(self.call_timeout)
+        # Loading: ``load_timeout`` seconds of waiting and as many of CPU time (the settings' by
+        # default).
+        self.load_timeout = LIMITS.load_wait_s if load_timeout is None else load_timeout
+        self.load_cpu = LIMITS.load_cpu_s if load_timeout is None else load_timeout
         self.problems: list[dict] = []
         self.lost: str | None = None       # sticky: the cells themselves hang or crash
         self.lost_hung = False             # ... and whether they hung (WorkerHung) or crashed
         self.sock: socket.socket | None = None
         self.pid: int | None = None
+        self.stat: waiting.Schedstat | None = None     # the live worker's, for its deadlines
         self.zygote: Zygote | None = None
         self.workers_started = 0
         self.books: dict = {}              # name -> (names, source): see ``trust``
@@ -514,18 +543,26 @@ class WorkerTransport:
             theirs.close()
         self.sock = ours
         self.workers_started += 1
-        chan = _Deadline(ours, self.load_timeout)
+        deadline = self._deadline(self.load_timeout, cpu_s=self.load_cpu)
+        chan = _Deadline(ours, deadline)
         try:
             wire.send(chan, _cells_message(self.cells, self.book, self.call_timeout))
             hello, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
             self.lost_hung = True
-            self.lost = f"did not finish loading within {self.load_timeout:g} s (an endless loop " \
-                        f"or a long computation at the top level of your code?)"
+            self.lost = (f"did not finish loading within {self.load_cpu:g} s of CPU time (an "
+                         f"endless loop or a long computation at the top level of your code?)"
+                         if deadline.why == "cpu" else
+                         f"did not finish loading: it waited {self.load_timeout:g} s without "
+                         f"computing (a sleep or input() at the top level of your code?)")
         except (EOFError, ConnectionError, BrokenPipeError):
             status, report = self._end(grace=0.5, with_report=True)
-            if status == VIOLATION_EXIT:
+            if status == -signal.SIGXCPU:   # the worker's own CPU limit, met before ours
+                self.lost_hung = True
+                self.lost = (f"did not finish loading within {self.load_cpu:g} s of CPU time (an "
+                             f"endless loop or a long computation at the top level of your code?)")
+            elif status == VIOLATION_EXIT:
                 self.lost = (f"used {_violation_text(report)} at the top level of the submission, "
                              f"below the grader's checks, and was stopped while loading")
             else:
@@ -554,6 +591,9 @@ class WorkerTransport:
         """Kill the worker's process group and reap it; returns its exit status (and, with
         ``with_report``, what it wrote on its report pipe)."""
         sock, pid, self.sock, self.pid = self.sock, self.pid, None, None
+        if self.stat is not None:
+            self.stat.close()
+            self.stat = None
         if sock is not None:
             try:
                 sock.close()
@@ -592,20 +632,26 @@ class WorkerTransport:
         """CPU seconds a request may use: its own ``cpu_s`` (a check's, bounded) or the default."""
         return call_budget(req, self.call_timeout)
 
-    def _wall(self, cpu: float) -> float:
-        return LIMITS.wall_s(cpu)
+    def _deadline(self, wait_s: float, cpu_s: float | None = None) -> waiting.Deadline:
+        """A deadline on the live worker's waiting (and CPU time, with ``cpu_s``)."""
+        if self.stat is None and self.pid is not None:
+            if self.host_pid is None:
+                self.host_pid = self._find_host_pid()
+            if self.host_pid is not None:
+                self.stat = waiting.Schedstat(self.host_pid)
+        return waiting.Deadline(wait_s, self.stat, cpu_s)
 
-    def _hung_wall(self, cpu: float | None = None) -> WorkerHung:
-        cpu = self.call_timeout if cpu is None else cpu
-        return WorkerHung(f"did not return within {self._wall(cpu):g} s, without using its "
-                          f"{cpu:g} s of CPU time (waiting: a sleep, input() or a lock?)")
+    def _hung_waiting(self, cpu: float | None = None) -> WorkerHung:
+        wait = LIMITS.wait_s(self.call_timeout if cpu is None else cpu)
+        return WorkerHung(f"waited {wait:g} s without computing and was stopped (a sleep, "
+                          f"input() or a lock?)")
 
     def _reply(self, chan, cpu: float | None = None) -> dict:
         try:
             reply, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
-            raise self._hung_wall(cpu) from None
+            raise self._hung_waiting(cpu) from None
         except (EOFError, ConnectionError, BrokenPipeError):
             status, report = self._end(grace=0.5, with_report=True)
             if status == VIOLATION_EXIT:
@@ -675,7 +721,7 @@ class WorkerTransport:
         measure = isinstance(req, dict) and req.get("measure_cpu")
         before = self._cpu() if measure else None
         cpu = self._budget(req)
-        chan = _Deadline(self.sock, self._wall(cpu))
+        chan = _Deadline(self.sock, self._deadline(LIMITS.wait_s(cpu)))
         try:
             wire.send(chan, req)
         except (TimeoutError, socket.timeout, OSError):
@@ -719,12 +765,12 @@ class WorkerTransport:
                 # Write only what the socket takes now, and read as soon as a reply comes: a
                 # worker blocked writing a large reply is never waiting on a grader blocked
                 # writing a request.
-                end = time.monotonic() + self.wall_timeout
+                deadline = self._deadline(self.wait_timeout)
                 while True:
-                    left = end - time.monotonic()
+                    left = deadline.left()
                     if left <= 0:
                         self._end()
-                        raise self._hung_wall()
+                        raise self._hung_waiting()
                     readable, writable, _ = select.select([sock], [sock] if out else [], [], left)
                     if writable:
                         try:
@@ -735,7 +781,7 @@ class WorkerTransport:
                             out.clear()     # the worker is gone: its reply (EOF) says how
                     if readable:
                         break
-                reply = self._reply(_Deadline(sock, max(end - time.monotonic(), 0.001)))
+                reply = self._reply(_Deadline(sock, deadline))
                 if measured[got]:
                     before, after = cpu_before.get(got), self._cpu()
                     if before is not None and after is not None:

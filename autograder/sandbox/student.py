@@ -9,6 +9,7 @@ grading (``isolation``). Replies become values or exceptions the checks understa
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -21,8 +22,7 @@ from ..core.settings import LIMITS
 from ..worker import execute as _execute
 from ..worker import wire
 from ..worker.serve import call_budget
-
-
+from . import waiting
 
 
 @dataclass
@@ -208,14 +208,23 @@ class _Timeout(BaseException):
 
 
 class _alarm:
+    """The in-process transport's limits on one call: ``seconds`` of CPU time (``ITIMER_PROF``),
+    and ``LIMITS.wait_s(seconds)`` of waiting (``ITIMER_REAL``, re-armed for as long as this
+    process spent the time running or waiting for a CPU: see ``waiting``)."""
+
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.wall = LIMITS.wall_s(seconds)
+        self.wait = LIMITS.wait_s(seconds)
         self.usable = (hasattr(signal, "setitimer") and hasattr(signal, "ITIMER_PROF")
                        and threading.current_thread() is threading.main_thread())
         self.fired = None
 
     def _fire(self, signum, _frame):
+        if signum == signal.SIGALRM:
+            left = self.deadline.left()
+            if left > 0:    # a busy machine, not waiting: wait on
+                signal.setitimer(signal.ITIMER_REAL, left)
+                return
         self.fired = signum
         raise _Timeout()
 
@@ -223,8 +232,10 @@ class _alarm:
         if self.usable:
             self.old = (signal.signal(signal.SIGPROF, self._fire),
                         signal.signal(signal.SIGALRM, self._fire))
+            self.stat = waiting.Schedstat(os.getpid())
+            self.deadline = waiting.Deadline(self.wait, self.stat)
             signal.setitimer(signal.ITIMER_PROF, self.seconds)
-            signal.setitimer(signal.ITIMER_REAL, self.wall)
+            signal.setitimer(signal.ITIMER_REAL, self.wait)
 
     def __exit__(self, kind, exc, tb):
         if self.usable:
@@ -232,10 +243,10 @@ class _alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGPROF, self.old[0])
             signal.signal(signal.SIGALRM, self.old[1])
+            self.stat.close()
         if kind is _Timeout:
             if self.fired == signal.SIGALRM:
-                raise WorkerHung(f"did not return within {self.wall:g} s, without using its "
-                                 f"{self.seconds:g} s of CPU time (waiting: a sleep, input() or "
-                                 f"a lock?)")
+                raise WorkerHung(f"waited {self.wait:g} s without computing and was stopped "
+                                 f"(a sleep, input() or a lock?)")
             raise WorkerHung(f"did not return within {self.seconds:g} s of CPU time (an endless loop?)")
         return False

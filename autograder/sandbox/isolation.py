@@ -697,21 +697,16 @@ class WorkerTransport:
             return self.pid
         # Under bubblewrap the zygote reports pids of its own pid namespace: find the process
         # under it whose innermost pid is the worker's.
-        todo, seen = [self.zygote.proc.pid], set()
-        while todo:
-            p = todo.pop()
-            if p in seen:
+        for p in waiting.tree(self.zygote.proc.pid):
+            if p == self.zygote.proc.pid:
                 continue
-            seen.add(p)
             try:
                 with open(f"/proc/{p}/status") as f:
                     for line in f:
-                        if line.startswith("NSpid:") and p != self.zygote.proc.pid:
+                        if line.startswith("NSpid:"):
                             if int(line.split()[-1]) == self.pid and len(line.split()) > 2:
                                 return p
-                for t in os.listdir(f"/proc/{p}/task"):
-                    with open(f"/proc/{p}/task/{t}/children") as f:
-                        todo += [int(x) for x in f.read().split()]
+                            break
             except (OSError, ValueError):
                 continue
         return None

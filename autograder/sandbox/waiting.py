@@ -61,26 +61,33 @@ class Schedstat:
         self.close()
 
 
-def busiest(pid: int) -> Sample | None:
-    """The sample of the busiest process of the tree under ``pid`` (itself included), or None
-    where none can be read."""
-    best, todo, seen = None, [pid], set()
+def tree(pid: int):
+    """``pid`` and every process below it, as /proc shows them now (parents before children)."""
+    todo, seen = [pid], set()
     while todo:
         p = todo.pop()
         if p in seen:
             continue
         seen.add(p)
-        stat = Schedstat(p)
-        value = stat()
-        stat.close()
-        if value is not None and (best is None or sum(value) > sum(best)):
-            best = value
+        yield p
         try:
             for t in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{t}/children") as f:
                     todo += [int(x) for x in f.read().split()]
         except (OSError, ValueError):
             continue
+
+
+def busiest(pid: int) -> Sample | None:
+    """The sample of the busiest process of the tree under ``pid`` (itself included), or None
+    where none can be read."""
+    best = None
+    for p in tree(pid):
+        stat = Schedstat(p)
+        value = stat()
+        stat.close()
+        if value is not None and (best is None or sum(value) > sum(best)):
+            best = value
     return best
 
 

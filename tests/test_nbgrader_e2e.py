@@ -389,10 +389,10 @@ def test_demo_class_has_partial_credit(e2e):
 
 def test_endless_loop_scores_the_same(e2e):
     """A demo student whose function never returns (each one the demo class has, one per
-    assignment at most): nbgrader's kernel survives (the "Try it" cell times out and is
-    interrupted; ``check`` stops the call after 5 s), the notebook is graded, and nbgrader's
-    points per exercise equal the kit's. SPEC: a submission that hangs loses the checks it did
-    not pass and nothing else."""
+    assignment at most): under ``nbgrader autograde`` the kit's step skips the "Try it" cell that
+    calls it (2 s of CPU time) and stops each call after 5 s of CPU time, the notebook is graded,
+    and nbgrader's points per exercise equal the kit's. SPEC: a submission that hangs loses the
+    checks it did not pass and nothing else."""
     if not e2e["endless"]:
         pytest.skip("the demo class has no endless loop")
     for a, student, _ in e2e["endless"]:

@@ -83,7 +83,7 @@ def test_where_proc_cannot_be_read_the_deadline_is_wall_time(clock):
     assert waiting.Deadline(2.0, waiting.Schedstat(-1)).start is None
 
 
-def test_schedstat_sees_running_and_sleeping_apart():
+def test_schedstat_counts_running_time_until_closed():
     stat = waiting.Schedstat(os.getpid())
     ran0, ready0 = stat()
     t = __import__("time").process_time()
@@ -181,3 +181,20 @@ def test_in_process_a_long_computation_is_not_waiting(limits):
     with pytest.raises(WorkerLost) as e:
         _call(t, "nap")
     assert f"waited {WAIT_S:g} s without computing" in e.value.args[0]
+
+
+def test_a_top_level_that_waits_is_stopped_as_waiting(limits, monkeypatch):
+    """Loading has its own pair of limits: a top level that sleeps is stopped once it has
+    waited ``load_wait_s`` (a top level that computes meets ``load_cpu_s``:
+    tests/test_isolation.py's load_hang), and the student is told which."""
+    monkeypatch.setattr(isolation, "LIMITS", dataclasses.replace(isolation.LIMITS,
+                                                                 load_wait_s=WAIT_S))
+    t = isolation.open_worker([("<w.py>", "import time\ntime.sleep(1000)\n")],
+                              sandboxed=False, call_timeout=CPU_S)
+    try:
+        assert [p["type"] for p in t.problems] == ["WorkerLost"]
+        assert f"it waited {WAIT_S:g} s without computing" in t.problems[0]["message"]
+        with pytest.raises(WorkerLost):
+            _call(t, "compute", 0.0)
+    finally:
+        t.close()

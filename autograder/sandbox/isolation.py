@@ -315,22 +315,11 @@ class Zygote:
     def _read(self, timeout) -> dict:
         """The zygote's next message, within ``timeout``: seconds, or a ``waiting.Deadline``."""
         deadline = timeout if isinstance(timeout, waiting.Deadline) else waiting.Deadline(timeout)
-        while True:
-            try:
-                left = deadline.left()
-                if left <= 0:
-                    raise socket.timeout("timed out")
-                self.ctrl.settimeout(left)
-                data = self.ctrl.recv(1 << 16)
-                break
-            except socket.timeout as e:
-                if deadline.left() > 0:
-                    continue
-                self.close()
-                raise ZygoteFailed(f"the worker zygote did not answer ({e})") from None
-            except OSError as e:
-                self.close()
-                raise ZygoteFailed(f"the worker zygote did not answer ({e or type(e).__name__})") from None
+        try:
+            data = _Deadline(self.ctrl, deadline).recv(1 << 16)
+        except OSError as e:        # TimeoutError included
+            self.close()
+            raise ZygoteFailed(f"the worker zygote did not answer ({e or type(e).__name__})") from None
         if not data:
             code = self.proc.poll()
             self.close()
@@ -487,7 +476,7 @@ class WorkerTransport:
     """Runs one submission's requests in an isolated worker; see the module's docstring."""
 
     def __init__(self, cells, sandboxed: bool = True, device: str = "cpu",
-                 call_timeout: float | None = None, load_timeout: float | None = None,
+                 call_timeout: float | None = None,
                  fresh_per_name: bool = True, forbidden: dict | None = None):
         self.cells = list(cells)
         # exercise name -> the categories of routines forbidden below Python while it is graded
@@ -504,10 +493,7 @@ class WorkerTransport:
         self.device = device
         self.call_timeout = LIMITS.call_cpu_s if call_timeout is None else call_timeout
         self.wait_timeout = LIMITS.wait_s(self.call_timeout)
-        # Loading: ``load_timeout`` seconds of waiting and as many of CPU time (the settings' by
-        # default).
-        self.load_timeout = LIMITS.load_wait_s if load_timeout is None else load_timeout
-        self.load_cpu = LIMITS.load_cpu_s if load_timeout is None else load_timeout
+        self.load_wait, self.load_cpu = LIMITS.load_wait_s, LIMITS.load_cpu_s
         self.problems: list[dict] = []
         self.lost: str | None = None       # sticky: the cells themselves hang or crash
         self.lost_hung = False             # ... and whether they hung (WorkerHung) or crashed
@@ -543,25 +529,24 @@ class WorkerTransport:
             theirs.close()
         self.sock = ours
         self.workers_started += 1
-        deadline = self._deadline(self.load_timeout, cpu_s=self.load_cpu)
+        deadline = self._deadline(self.load_wait, cpu_s=self.load_cpu)
         chan = _Deadline(ours, deadline)
+        too_long = (f"did not finish loading within {self.load_cpu:g} s of CPU time (an endless "
+                    f"loop or a long computation at the top level of your code?)")
         try:
             wire.send(chan, _cells_message(self.cells, self.book, self.call_timeout))
             hello, _ = wire.recv(chan)
         except (TimeoutError, socket.timeout):
             self._end()
             self.lost_hung = True
-            self.lost = (f"did not finish loading within {self.load_cpu:g} s of CPU time (an "
-                         f"endless loop or a long computation at the top level of your code?)"
-                         if deadline.why == "cpu" else
-                         f"did not finish loading: it waited {self.load_timeout:g} s without "
-                         f"computing (a sleep or input() at the top level of your code?)")
+            self.lost = too_long if deadline.why == "cpu" else (
+                f"did not finish loading: it waited {self.load_wait:g} s without computing (a "
+                f"sleep or input() at the top level of your code?)")
         except (EOFError, ConnectionError, BrokenPipeError):
             status, report = self._end(grace=0.5, with_report=True)
             if status == -signal.SIGXCPU:   # the worker's own CPU limit, met before ours
                 self.lost_hung = True
-                self.lost = (f"did not finish loading within {self.load_cpu:g} s of CPU time (an "
-                             f"endless loop or a long computation at the top level of your code?)")
+                self.lost = too_long
             elif status == VIOLATION_EXIT:
                 self.lost = (f"used {_violation_text(report)} at the top level of the submission, "
                              f"below the grader's checks, and was stopped while loading")
